@@ -1,0 +1,91 @@
+"""Server-Sent Events for a job: stored history first, then live events, with heartbeats.
+
+Every event has the id it was stored under, so a client reconnecting with `Last-Event-ID` gets
+exactly the events it missed. The stream ends after the job's terminal event (unless the job was
+retried after it, in which case the later events follow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from reelforge.api.jobs import JobId, _job
+from reelforge.jobs.events import TERMINAL_EVENTS
+from reelforge.services import Services
+from reelforge.store.records import TERMINAL_STATUSES, EventRecord
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+
+
+def format_event(event: EventRecord) -> bytes:
+    payload = msgspec.json.encode({"jobId": event.job_id, **event.data}).decode()
+    return f"id: {event.id}\nevent: {event.type}\ndata: {payload}\n\n".encode()
+
+
+def parse_last_id(header: str | None, query: int | None) -> int:
+    if header and header.strip().isdigit():
+        return int(header.strip())
+    return max(0, query or 0)
+
+
+async def event_stream(services: Services, job_id: str, after: int) -> AsyncIterator[bytes]:
+    repo, hub = services.repo, services.hub
+    yield b"retry: 2000\n\n"
+    while True:
+        signal = hub.signal(job_id)
+        batch = await repo.events_after(job_id, after)
+        for event in batch:
+            yield format_event(event)
+            after = event.id
+        if batch:
+            if batch[-1].type in TERMINAL_EVENTS and await _finished(services, job_id, after):
+                return
+            continue
+        job = await repo.get_job(job_id)
+        if job is None or hub.closing.is_set():
+            return
+        if job.status in TERMINAL_STATUSES and await _finished(services, job_id, after):
+            return
+        if not await hub.wait(signal, services.heartbeat_sec):
+            yield b": heartbeat\n\n"
+
+
+async def _finished(services: Services, job_id: str, after: int) -> bool:
+    """True when nothing follows `after` and the job is in a terminal state."""
+    if await services.repo.events_after(job_id, after, limit=1):
+        return False
+    job = await services.repo.get_job(job_id)
+    return job is None or job.status in TERMINAL_STATUSES
+
+
+class JobEventsController(Controller):
+    path = "/api/jobs"
+    tags = ["jobs"]
+
+    @get(
+        "/{job_id:str}/events",
+        summary="Follow a job (Server-Sent Events)",
+        media_type="text/event-stream",
+    )
+    async def events(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        services: Services,
+        job_id: JobId,
+        last_event_id: Annotated[
+            int | None, Parameter(query="lastEventId", ge=0, required=False)
+        ] = None,
+    ) -> Stream:
+        await _job(services, job_id)
+        after = parse_last_id(request.headers.get("last-event-id"), last_event_id)
+        return Stream(
+            event_stream(services, job_id, after),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
+        )

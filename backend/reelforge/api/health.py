@@ -1,0 +1,110 @@
+"""Liveness, readiness, FFmpeg capabilities and the offline voices."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+from litestar import Controller, Response, get
+
+from reelforge import __version__
+from reelforge.api.schemas import (
+    Check,
+    EncoderView,
+    FfmpegView,
+    Liveness,
+    Readiness,
+    VoiceView,
+)
+from reelforge.errors import ReelforgeError
+from reelforge.media.encoders import FfmpegCapabilities, probe_capabilities
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.providers import espeak
+from reelforge.services import Services
+
+
+async def capabilities(services: Services) -> FfmpegCapabilities:
+    """FFmpeg's capabilities, probed once per binary (the hardware test encodes take a while)."""
+    settings = await services.repo.load_settings()
+    path = locate_ffmpeg(settings.ffmpeg_path)
+    async with services.capabilities_lock:
+        if path not in services.capabilities:
+            services.capabilities[path] = await probe_capabilities(path)
+        return services.capabilities[path]
+
+
+class HealthController(Controller):
+    tags = ["health"]
+
+    @get(["/health", "/api/health"], summary="Liveness")
+    async def live(self) -> Liveness:
+        return Liveness(status="ok", version=__version__)
+
+    @get("/api/health/ready", summary="Readiness: database, FFmpeg, disk space")
+    async def ready(self, services: Services) -> Response[Readiness]:
+        checks = [await _db_check(services), await _ffmpeg_check(services), await _disk(services)]
+        if any(c.status == "fail" for c in checks):
+            status, code = "fail", 503
+        elif any(c.status == "warn" for c in checks):
+            status, code = "degraded", 200
+        else:
+            status, code = "ok", 200
+        return Response(Readiness(status=status, checks=checks), status_code=code)
+
+    @get("/api/ffmpeg", summary="FFmpeg path, version, encoders and filters")
+    async def ffmpeg(self, services: Services) -> FfmpegView:
+        caps = await capabilities(services)
+        settings = await services.repo.load_settings()
+        selected = "libx264"
+        if settings.video_encoder == "auto" and caps.usable_hardware_h264:
+            selected = caps.usable_hardware_h264
+        return FfmpegView(
+            path=caps.path,
+            version=caps.version,
+            encoders=[
+                EncoderView(
+                    name=e.name,
+                    hardware=e.hardware,
+                    available=e.available,
+                    usable=e.usable,
+                    reason=e.reason,
+                )
+                for e in caps.encoders
+            ],
+            filters=caps.filters,
+            selected_video_encoder=selected,
+        )
+
+    @get("/api/voices", summary="Offline voices")
+    async def voices(self) -> list[VoiceView]:
+        found = await asyncio.to_thread(espeak.list_voices)
+        return [VoiceView(id=v.id, name=v.name, language=v.language) for v in found]
+
+
+async def _db_check(services: Services) -> Check:
+    try:
+        row = await services.db.fetchone("PRAGMA quick_check")
+    except Exception as exc:
+        return Check(name="database", status="fail", detail=f"{type(exc).__name__}")
+    result = str(row[0]) if row else "no answer"
+    return Check(name="database", status="ok" if result == "ok" else "fail", detail=result)
+
+
+async def _ffmpeg_check(services: Services) -> Check:
+    try:
+        caps = await capabilities(services)
+    except ReelforgeError as exc:
+        return Check(name="ffmpeg", status="fail", detail=f"{exc.code}: {exc.detail}")
+    if caps.version == "unknown":
+        return Check(name="ffmpeg", status="fail", detail=f"{caps.path} did not run")
+    missing = [name for name, ok in caps.filters.items() if not ok]
+    if missing:
+        return Check(name="ffmpeg", status="warn", detail="missing filters: " + ", ".join(missing))
+    return Check(name="ffmpeg", status="ok", detail=f"{caps.version} at {caps.path}")
+
+
+async def _disk(services: Services) -> Check:
+    settings = await services.repo.load_settings()
+    free_mb = shutil.disk_usage(services.paths.root).free // (1024 * 1024)
+    status = "ok" if free_mb >= settings.min_free_disk_mb else "fail"
+    return Check(name="disk", status=status, detail=f"{free_mb} MB free")

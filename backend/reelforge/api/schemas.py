@@ -1,0 +1,173 @@
+"""Response shapes of the API. Request shapes are the domain Structs in `reelforge.models`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from reelforge.models import JobRequest
+from reelforge.store.records import ArtifactRecord, JobRecord
+
+
+class Camel(msgspec.Struct, rename="camel", kw_only=True):
+    pass
+
+
+class ArtifactView(Camel):
+    id: str
+    kind: str
+    filename: str
+    mime: str
+    size: int
+    url: str
+    download_url: str
+
+    @classmethod
+    def of(cls, a: ArtifactRecord) -> ArtifactView:
+        return cls(
+            id=a.id,
+            kind=a.kind,
+            filename=a.filename,
+            mime=a.mime,
+            size=a.size,
+            url=f"/api/media/{a.id}",
+            download_url=f"/api/media/{a.id}?download=1",
+        )
+
+
+class JobError(Camel):
+    code: str
+    message: str
+    remediation: str | None
+
+
+class JobLinks(Camel):
+    self: str
+    events: str
+    script: str
+    content: str
+
+
+class JobView(Camel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "completed", "failed", "cancelled"]
+    stage: str | None
+    percent: float
+    message: str | None
+    eta_sec: float | None
+    attempts: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str
+    request: JobRequest | None
+    error: JobError | None
+    artifacts: list[ArtifactView]
+    links: JobLinks
+
+    @classmethod
+    def of(cls, job: JobRecord, artifacts: list[ArtifactRecord]) -> JobView:
+        try:
+            request: JobRequest | None = msgspec.convert(job.request, JobRequest)
+        except msgspec.ValidationError:
+            request = None
+        base = f"/api/jobs/{job.id}"
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=job.status,
+            stage=job.stage,
+            percent=job.percent,
+            message=job.message,
+            eta_sec=job.eta_sec,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            updated_at=job.updated_at,
+            request=request,
+            error=(
+                JobError(
+                    code=job.error_code,
+                    message=job.error_message or "",
+                    remediation=job.remediation,
+                )
+                if job.error_code
+                else None
+            ),
+            artifacts=[ArtifactView.of(a) for a in artifacts],
+            links=JobLinks(
+                self=base,
+                events=f"{base}/events",
+                script=f"{base}/script",
+                content=f"{base}/content",
+            ),
+        )
+
+
+class JobList(Camel):
+    jobs: list[JobView]
+
+
+class SceneContent(Camel):
+    index: int
+    title: str
+    narration: str
+    visual: str
+    start_sec: float | None
+    duration_sec: float | None
+
+
+class JobContent(Camel):
+    job_id: str
+    title: str
+    scenes: list[SceneContent]
+    duration_sec: float | None
+
+
+class Check(Camel):
+    name: str
+    status: Literal["ok", "warn", "fail"]
+    detail: str
+
+
+class Liveness(Camel):
+    status: Literal["ok"]
+    version: str
+
+
+class Readiness(Camel):
+    status: Literal["ok", "degraded", "fail"]
+    checks: list[Check]
+
+
+class EncoderView(Camel):
+    name: str
+    hardware: bool
+    available: bool
+    usable: bool
+    reason: str | None
+
+
+class FfmpegView(Camel):
+    path: str
+    version: str
+    encoders: list[EncoderView]
+    filters: dict[str, bool]
+    selected_video_encoder: str
+
+
+class VoiceView(Camel):
+    id: str
+    name: str
+    language: str
+
+
+class Deleted(Camel):
+    id: str
+    deleted: bool
+
+
+JsonDict = dict[str, Any]

@@ -1,0 +1,83 @@
+"""The app factory. `create_app(data_dir)` gives a complete Reelforge server for that directory.
+
+No global state: everything long-lived is built in the lifespan and kept on `app.state`, so a
+test can create as many independent apps as it likes, each with its own temp dir.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.di import Provide
+
+from reelforge.api.deps import provide_services
+from reelforge.api.docs import assets_router, openapi_config
+from reelforge.api.events import JobEventsController
+from reelforge.api.guard import GuardMiddleware
+from reelforge.api.health import HealthController
+from reelforge.api.jobs import JobController
+from reelforge.api.media import MediaController
+from reelforge.api.problems import EXCEPTION_HANDLERS
+from reelforge.api.settings import SettingsController
+from reelforge.config import Paths
+from reelforge.jobs.events import EventHub
+from reelforge.jobs.manager import JobManager, Pipeline
+from reelforge.media.ffmpeg import kill_all
+from reelforge.pipeline.runner import run_pipeline
+from reelforge.services import Services
+from reelforge.store.db import Database
+from reelforge.store.repository import Repository
+
+log = logging.getLogger("reelforge")
+
+MAX_JSON_BODY = 1024 * 1024
+
+
+def create_app(
+    data_dir: Path,
+    *,
+    heartbeat_sec: float = 15.0,
+    pipeline: Pipeline = run_pipeline,
+) -> Litestar:
+    paths = Paths(data_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        paths.ensure()
+        db = await Database.open(paths.db)
+        repo = Repository(db)
+        hub = EventHub(repo)
+        manager = JobManager(repo, hub, paths, pipeline)
+        app.state.services = Services(
+            paths=paths, db=db, repo=repo, hub=hub, manager=manager, heartbeat_sec=heartbeat_sec
+        )
+        await manager.start()
+        try:
+            yield
+        finally:
+            hub.close()
+            await manager.stop()
+            kill_all()
+            await db.close()
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            JobController,
+            JobEventsController,
+            MediaController,
+            SettingsController,
+            assets_router(),
+        ],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[GuardMiddleware],
+        lifespan=[lifespan],
+        openapi_config=openapi_config(),
+        request_max_body_size=MAX_JSON_BODY,
+        logging_config=None,
+    )

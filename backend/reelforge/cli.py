@@ -1,0 +1,187 @@
+"""The `reelforge` command: serve, render, demo, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+import msgspec
+
+from reelforge import __version__
+from reelforge.config import Paths, resolve_data_dir
+from reelforge.errors import JobCancelled, ReelforgeError
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.models import Brief, JobRequest
+from reelforge.pipeline.context import StageContext
+from reelforge.pipeline.runner import run_pipeline
+
+
+def load_request(path: Path) -> JobRequest:
+    """A brief file holds a full job request, or just the brief (defaults for the rest)."""
+    raw = path.read_bytes()
+    data = msgspec.json.decode(raw)
+    if isinstance(data, dict) and "brief" in data:
+        return msgspec.convert(data, JobRequest)
+    return JobRequest(brief=msgspec.convert(data, Brief))
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; plain lines when output is not a terminal."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_line = ""
+        self.last_stage = ""
+        self.last_tenth = -1
+
+    def __call__(
+        self, stage: str, percent: float, message: str, current: int | None, total: int | None
+    ) -> None:
+        if self.tty:
+            filled = int(percent / 100 * 30)
+            line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {percent:5.1f}% {message[:50]:<50}"
+            if line != self.last_line:
+                self.stream.write(line)
+                self.stream.flush()
+                self.last_line = line
+        elif stage != self.last_stage or int(percent // 10) != self.last_tenth:
+            self.stream.write(f"{percent:5.1f}% {stage}: {message}\n")
+            self.stream.flush()
+        self.last_stage, self.last_tenth = stage, int(percent // 10)
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def render(request: JobRequest, output: Path, data_dir: Path) -> Path:
+    """Render without a server. The work dir is keyed by the request, so a rerun resumes."""
+    paths = Paths(data_dir).ensure()
+    key = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:16]
+    workdir = paths.root / "renders" / key
+    cancel = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, cancel.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+            pass
+    bar = ProgressBar(sys.stderr)
+    ctx = StageContext(
+        workdir=workdir,
+        ffmpeg=locate_ffmpeg(),
+        cache_dir=paths.cache,
+        cancel=cancel,
+        warn=lambda m: print(f"warning: {m}", file=sys.stderr),
+    )
+    outputs = await run_pipeline(request, ctx, bar)
+    bar.done()
+    video = next(item.path for item in outputs if item.kind == "video")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    part = output.with_name(output.name + ".part")
+    shutil.copyfile(video, part)
+    os.replace(part, output)
+    return output.resolve()
+
+
+def _render_command(brief: Path, output: Path, data_dir: str | None) -> int:
+    try:
+        request = load_request(brief)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        print(f"error: cannot read brief {brief}: {exc}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        path = asyncio.run(render(request, output, resolve_data_dir(data_dir)))
+    except JobCancelled:
+        print("\ncancelled (rerun the same command to resume)", file=sys.stderr)
+        return 130
+    except ReelforgeError as exc:
+        print(f"\nerror [{exc.code}]: {exc.detail}\n{exc.kind.remediation}", file=sys.stderr)
+        return 1
+    print(f"rendered in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    print(path)
+    return 0
+
+
+def demo_brief() -> Path:
+    return Path(str(resources.files("reelforge") / "demo" / "brief.json"))
+
+
+async def _doctor(data_dir: Path) -> int:
+    from reelforge.media.encoders import probe_capabilities
+    from reelforge.providers import espeak
+
+    print(f"reelforge {__version__}")
+    print(f"data dir: {data_dir}")
+    try:
+        ffmpeg = locate_ffmpeg()
+    except ReelforgeError as exc:
+        print(f"ffmpeg: MISSING ({exc.detail})")
+        return 1
+    caps = await probe_capabilities(ffmpeg)
+    print(f"ffmpeg: {caps.version} at {caps.path}")
+    for enc in caps.encoders:
+        state = "usable" if enc.usable else ("not usable" if enc.available else "not built")
+        kind = "hardware" if enc.hardware else "software"
+        reason = f" ({enc.reason})" if enc.reason else ""
+        print(f"  encoder {enc.name:<18} {kind:<8} {state}{reason}")
+    missing = [name for name, ok in caps.filters.items() if not ok]
+    print("filters: " + ("all present" if not missing else "MISSING " + ", ".join(missing)))
+    voices = espeak.list_voices()
+    english = [v.id for v in voices if v.language.startswith("en")]
+    print(f"voices: {len(voices)} espeak-ng voices; English: {', '.join(english[:8])}")
+    return 0 if not missing else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reelforge", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_serve = sub.add_parser("serve", help="run the HTTP server on loopback")
+    p_serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p_serve.add_argument("--data-dir", default=None)
+    p_serve.add_argument(
+        "--parent-stdin", action="store_true", help="shut down when stdin reaches EOF"
+    )
+
+    p_render = sub.add_parser("render", help="render a brief file to a video")
+    p_render.add_argument("brief", type=Path)
+    p_render.add_argument("-o", "--output", type=Path, required=True)
+    p_render.add_argument("--data-dir", default=None)
+
+    p_demo = sub.add_parser("demo", help="render the bundled demo brief")
+    p_demo.add_argument("-o", "--output", type=Path, default=Path("out/reelforge-demo.mp4"))
+    p_demo.add_argument("--data-dir", default=None)
+
+    p_doctor = sub.add_parser("doctor", help="check FFmpeg, encoders, voices")
+    p_doctor.add_argument("--data-dir", default=None)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "serve":
+        from reelforge.server import serve
+
+        return serve(args.port, resolve_data_dir(args.data_dir), parent_stdin=args.parent_stdin)
+    if args.command == "render":
+        return _render_command(args.brief, args.output, args.data_dir)
+    if args.command == "demo":
+        return _render_command(demo_brief(), args.output, args.data_dir)
+    return asyncio.run(_doctor(resolve_data_dir(args.data_dir)))

@@ -1,0 +1,92 @@
+"""Where Reelforge keeps its state, and the user-editable settings.
+
+The data directory comes from `--data-dir`, else `REELFORGE_DATA_DIR`, else the platform's user
+data dir. Everything Reelforge writes lives below it, so a test can point it at a temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+import platformdirs
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The fixed layout of a data directory."""
+
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "reelforge.sqlite3"
+
+    @property
+    def jobs(self) -> Path:
+        return self.root / "jobs"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    def job_dir(self, job_id: str) -> Path:
+        return self.jobs / job_id
+
+    def ensure(self) -> Paths:
+        for path in (self.root, self.jobs, self.cache):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data dir by precedence: explicit argument, environment, platform default."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("REELFORGE_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("reelforge", appauthor=False))
+
+
+class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """User settings, stored in SQLite. Every field has a safe default."""
+
+    max_concurrent_jobs: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
+    max_queued_jobs: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100
+    ffmpeg_path: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    video_encoder: Literal["libx264", "auto"] = "libx264"
+    default_voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
+    min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 500
+
+
+class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """A partial update: fields left out keep their current value."""
+
+    max_concurrent_jobs: Annotated[int, msgspec.Meta(ge=1, le=8)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    max_queued_jobs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    ffmpeg_path: Annotated[str, msgspec.Meta(max_length=1024)] | None | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    video_encoder: Literal["libx264", "auto"] | msgspec.UnsetType = msgspec.UNSET
+    default_voice: (
+        Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] | msgspec.UnsetType
+    ) = msgspec.UNSET
+    min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+
+    def apply_to(self, current: Settings) -> Settings:
+        changes = {
+            name: getattr(self, name)
+            for name in self.__struct_fields__
+            if getattr(self, name) is not msgspec.UNSET
+        }
+        return msgspec.structs.replace(current, **changes)

@@ -1,0 +1,108 @@
+"""Domain errors and the catalogue of their stable codes.
+
+Every failure a user can see is a `ReelforgeError` carrying a catalogue code. The API maps them to
+RFC 9457 problem details in one place (`api/problems.py`); jobs store the code and remediation when
+they fail. Codes never change meaning once published: `docs/errors.md` lists them all, and a test
+keeps that page and this table in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    """One catalogue entry: the HTTP status it maps to, a title, and what the user can do."""
+
+    status: int
+    title: str
+    remediation: str
+
+
+CATALOGUE: dict[str, ErrorKind] = {
+    "MALFORMED_JSON": ErrorKind(400, "Malformed JSON", "Send a valid JSON document."),
+    "VALIDATION_FAILED": ErrorKind(
+        422, "Validation failed", "Fix the fields listed in `errors` and send the request again."
+    ),
+    "UNSUPPORTED_MEDIA_TYPE": ErrorKind(
+        415, "Unsupported media type", "Send the body as application/json."
+    ),
+    "NOT_FOUND": ErrorKind(404, "Not found", "Check the URL."),
+    "JOB_NOT_FOUND": ErrorKind(404, "Job not found", "List jobs with GET /api/jobs."),
+    "MEDIA_NOT_FOUND": ErrorKind(404, "Media not found", "List a job's artifacts first."),
+    "METHOD_NOT_ALLOWED": ErrorKind(405, "Method not allowed", "See /api/docs for the methods."),
+    "JOB_STATE_CONFLICT": ErrorKind(
+        409, "Job is in the wrong state", "Check the job's status before this action."
+    ),
+    "QUEUE_FULL": ErrorKind(
+        429, "Too many queued jobs", "Wait for queued jobs to finish, or cancel some."
+    ),
+    "PAYLOAD_TOO_LARGE": ErrorKind(413, "Payload too large", "Send a smaller body."),
+    "RANGE_NOT_SATISFIABLE": ErrorKind(
+        416, "Range not satisfiable", "Ask for a byte range inside the file's size."
+    ),
+    "HOST_NOT_ALLOWED": ErrorKind(
+        403, "Host not allowed", "Connect through 127.0.0.1, localhost or [::1]."
+    ),
+    "ORIGIN_NOT_ALLOWED": ErrorKind(
+        403, "Origin not allowed", "Call the API from the app or a loopback origin."
+    ),
+    "SCHEMA_TOO_NEW": ErrorKind(
+        500,
+        "Database was written by a newer Reelforge",
+        "Upgrade Reelforge, or point it at another data directory.",
+    ),
+    "FFMPEG_MISSING": ErrorKind(
+        503,
+        "FFmpeg is not available",
+        "Reinstall Reelforge, or set REELFORGE_FFMPEG / settings.ffmpegPath to an FFmpeg binary.",
+    ),
+    "FFMPEG_FAILED": ErrorKind(
+        500,
+        "FFmpeg failed",
+        "Retry the job; if it fails again, run `reelforge doctor` and report its output.",
+    ),
+    "VOICE_FAILED": ErrorKind(
+        500, "Speech synthesis failed", "Choose another voice, or retry the job."
+    ),
+    "VOICE_NOT_FOUND": ErrorKind(
+        422, "Unknown voice", "Pick a voice from `reelforge doctor` or GET /api/voices."
+    ),
+    "DISK_FULL": ErrorKind(
+        507, "Not enough disk space", "Free some disk space, then retry the job."
+    ),
+    "JOB_INTERRUPTED": ErrorKind(
+        500,
+        "Job was interrupted",
+        "The server stopped while the job ran and could not resume it; retry the job.",
+    ),
+    "INTERNAL_ERROR": ErrorKind(
+        500, "Internal error", "Retry; if it persists, report the correlationId."
+    ),
+}
+
+
+class ReelforgeError(Exception):
+    """An error with a catalogue code. `detail` is for people; `extra` goes into the problem."""
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        if code not in CATALOGUE:
+            raise KeyError(f"unknown error code {code!r}")
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+    @property
+    def kind(self) -> ErrorKind:
+        return CATALOGUE[self.code]
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
+
+
+class JobCancelled(Exception):  # noqa: N818 - it is a signal, not an error
+    """Raised inside a running job when the user cancelled it."""

@@ -1,0 +1,368 @@
+"""The job queue: persisted in SQLite, run in-process, bounded by settings.
+
+The database *is* the queue: a job is `queued` until a dispatcher slot picks it up. On startup,
+jobs found `running` (the server died under them) go back to `queued` and resume from their last
+checkpoint, or fail with JOB_INTERRUPTED after too many attempts. On shutdown, running jobs are
+stopped, their FFmpeg children killed, and they are put back to `queued` for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from reelforge.config import Paths, Settings
+from reelforge.errors import CATALOGUE, JobCancelled, ReelforgeError
+from reelforge.jobs.events import EventHub
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.models import JobRequest
+from reelforge.pipeline.context import StageContext
+from reelforge.pipeline.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
+from reelforge.store.records import TERMINAL_STATUSES, ArtifactRecord, JobRecord
+from reelforge.store.repository import Repository, new_id, now
+
+log = logging.getLogger("reelforge.jobs")
+
+MAX_ATTEMPTS = 3
+PROGRESS_INTERVAL_SEC = 0.5
+
+Pipeline = Callable[[JobRequest, StageContext, Callable[..., None]], Awaitable[list[OutputFile]]]
+
+EXTENSIONS = {
+    "video": ".mp4",
+    "thumbnail": ".jpg",
+    "captions-srt": ".srt",
+    "captions-vtt": ".vtt",
+    "script": ".json",
+}
+
+
+class JobManager:
+    def __init__(self, repo: Repository, hub: EventHub, paths: Paths, pipeline: Pipeline = run_pipeline):
+        self.repo = repo
+        self.hub = hub
+        self.paths = paths
+        self.pipeline = pipeline
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._cancels: dict[str, asyncio.Event] = {}
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # lifecycle
+
+    async def start(self) -> None:
+        await self.recover()
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="job-dispatcher")
+        self._wake.set()
+
+    async def recover(self) -> None:
+        """Jobs left `running` by a crash are resumed, or failed if they keep dying."""
+        for job in await self.repo.jobs_with_status("running"):
+            try:
+                msgspec.convert(job.request, JobRequest)
+                resumable = job.attempts < MAX_ATTEMPTS
+            except msgspec.ValidationError:
+                resumable = False
+            if resumable:
+                await self.repo.transition(job.id, ["running"], "queued", eta_sec=None)
+                await self.hub.publish(
+                    job.id, "job-log",
+                    {"level": "warning", "message": "Server restarted; resuming from checkpoint"},
+                )  # fmt: skip
+                await self.hub.publish(job.id, "job-status", {"status": "queued"})
+            else:
+                await self._fail(
+                    job.id,
+                    ReelforgeError(
+                        "JOB_INTERRUPTED", "the server stopped during this job too many times"
+                    ),
+                )
+
+    async def stop(self) -> None:
+        """Stop dispatching; put running jobs back to `queued` (their checkpoints remain)."""
+        self._stopping = True
+        if self._dispatcher:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # commands
+
+    async def submit(self, request: JobRequest) -> JobRecord:
+        settings = await self.repo.load_settings()
+        if await self.repo.count_jobs("queued") >= settings.max_queued_jobs:
+            raise ReelforgeError(
+                "QUEUE_FULL",
+                f"{settings.max_queued_jobs} jobs are already waiting; try again later",
+            )
+        job = await self.repo.create_job(msgspec.to_builtins(request))
+        await self.hub.publish(job.id, "job-status", {"status": "queued"})
+        self._wake.set()
+        return job
+
+    async def cancel(self, job_id: str) -> JobRecord:
+        job = await self._get(job_id)
+        if job.status == "queued" and job.id not in self._running:
+            if await self.repo.transition(job.id, ["queued"], "cancelled", finished_at=now()):
+                await self.hub.publish(job.id, "job-status", {"status": "cancelled"})
+                await self.hub.publish(job.id, "job-cancelled", {"stage": job.stage})
+        elif job.id in self._running:
+            self._cancels[job.id].set()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._running[job.id]), timeout=10)
+        else:
+            raise ReelforgeError(
+                "JOB_STATE_CONFLICT", f"job is {job.status}; only queued or running jobs cancel"
+            )
+        return await self._get(job_id)
+
+    async def retry(self, job_id: str) -> JobRecord:
+        job = await self._get(job_id)
+        if job.status not in ("failed", "cancelled"):
+            raise ReelforgeError(
+                "JOB_STATE_CONFLICT", f"job is {job.status}; only failed or cancelled jobs retry"
+            )
+        await self.repo.transition(
+            job.id, ["failed", "cancelled"], "queued",
+            error_code=None, error_message=None, remediation=None, finished_at=None,
+            eta_sec=None, attempts=0,
+        )  # fmt: skip
+        await self.hub.publish(job.id, "job-status", {"status": "queued", "retry": True})
+        self._wake.set()
+        return await self._get(job_id)
+
+    async def delete(self, job_id: str) -> None:
+        job = await self._get(job_id)
+        if job.status not in TERMINAL_STATUSES:
+            await self.cancel(job_id)
+        await self.repo.delete_job(job_id)
+        await asyncio.to_thread(shutil.rmtree, self.paths.job_dir(job_id), True)
+
+    def workdir(self, job_id: str) -> Path:
+        return self.paths.job_dir(job_id)
+
+    # running
+
+    async def _get(self, job_id: str) -> JobRecord:
+        job = await self.repo.get_job(job_id)
+        if job is None:
+            raise ReelforgeError("JOB_NOT_FOUND", f"no job with id {job_id!r}")
+        return job
+
+    async def _dispatch_loop(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            settings = await self.repo.load_settings()
+            for job in await self.repo.jobs_with_status("queued"):
+                if len(self._running) >= settings.max_concurrent_jobs:
+                    break
+                if job.id in self._running:
+                    continue
+                self._cancels[job.id] = asyncio.Event()
+                task = asyncio.create_task(self._run(job, settings), name=f"job-{job.id}")
+                self._running[job.id] = task
+                task.add_done_callback(lambda _t, jid=job.id: self._finished(jid))
+
+    def _finished(self, job_id: str) -> None:
+        self._running.pop(job_id, None)
+        self._cancels.pop(job_id, None)
+        self._wake.set()
+
+    async def _run(self, job: JobRecord, settings: Settings) -> None:
+        if not await self.repo.transition(
+            job.id, ["queued"], "running",
+            started_at=job.started_at or now(), attempts=job.attempts + 1,
+        ):  # fmt: skip
+            return
+        await self.hub.publish(job.id, "job-status", {"status": "running"})
+        progress = ProgressPump(self, job.id, job.percent)
+        workdir = self.workdir(job.id)
+        try:
+            request = msgspec.convert(job.request, JobRequest)
+            self._check_disk(settings)
+            ctx = StageContext(
+                workdir=workdir,
+                ffmpeg=locate_ffmpeg(settings.ffmpeg_path),
+                cache_dir=self.paths.cache,
+                cancel=self._cancels[job.id],
+                log=progress.log,
+                warn=progress.warn,
+            )
+            outputs = await self.pipeline(request, ctx, progress.report)
+            await progress.drain()
+            artifacts = await self._register(job.id, outputs)
+            await self.repo.transition(
+                job.id, ["running"], "completed",
+                percent=100.0, eta_sec=0.0, finished_at=now(), message="Completed",
+            )  # fmt: skip
+            await self.hub.publish(job.id, "job-status", {"status": "completed"})
+            await self.hub.publish(job.id, "job-completed", {"artifacts": artifacts})
+        except JobCancelled:
+            await progress.drain()
+            await asyncio.to_thread(remove_partials, workdir)
+            await self.repo.transition(job.id, ["running"], "cancelled", finished_at=now())
+            await self.hub.publish(job.id, "job-status", {"status": "cancelled"})
+            await self.hub.publish(job.id, "job-cancelled", {"stage": progress.stage})
+        except asyncio.CancelledError:
+            # Server shutdown: keep the checkpoints, run again on the next start.
+            await progress.drain()
+            await asyncio.to_thread(remove_partials, workdir)
+            await self.repo.transition(job.id, ["running"], "queued", eta_sec=None)
+            await self.hub.publish(
+                job.id, "job-log", {"level": "info", "message": "Paused by server shutdown"}
+            )
+            raise
+        except ReelforgeError as exc:
+            await progress.drain()
+            await asyncio.to_thread(remove_partials, workdir)
+            await self._fail(job.id, exc, progress.stage)
+        except Exception as exc:
+            log.exception("job %s crashed", job.id)
+            await progress.drain()
+            await asyncio.to_thread(remove_partials, workdir)
+            error = ReelforgeError("INTERNAL_ERROR", f"unexpected {type(exc).__name__}")
+            if isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
+                error = ReelforgeError("DISK_FULL", "the disk is full")
+            await self._fail(job.id, error, progress.stage)
+
+    async def _fail(self, job_id: str, exc: ReelforgeError, stage: str | None = None) -> None:
+        remediation = CATALOGUE[exc.code].remediation
+        await self.repo.transition(
+            job_id, ["running", "queued"], "failed",
+            error_code=exc.code, error_message=exc.detail, remediation=remediation,
+            finished_at=now(), eta_sec=None,
+        )  # fmt: skip
+        await self.hub.publish(job_id, "job-status", {"status": "failed"})
+        await self.hub.publish(
+            job_id, "job-failed",
+            {"code": exc.code, "message": exc.detail, "remediation": remediation, "stage": stage},
+        )  # fmt: skip
+
+    def _check_disk(self, settings: Settings) -> None:
+        free_mb = shutil.disk_usage(self.paths.root).free // (1024 * 1024)
+        if free_mb < settings.min_free_disk_mb:
+            raise ReelforgeError(
+                "DISK_FULL",
+                f"only {free_mb} MB free in the data directory; "
+                f"{settings.min_free_disk_mb} MB needed",
+            )
+
+    async def _register(self, job_id: str, outputs: list[OutputFile]) -> list[dict[str, Any]]:
+        stamp = now()
+        records = [
+            ArtifactRecord(
+                id=new_id(),
+                job_id=job_id,
+                kind=item.kind,
+                filename=f"{job_id}-{item.kind}{EXTENSIONS.get(item.kind, '')}",
+                path=str(item.path.relative_to(self.paths.root)),
+                mime=item.mime,
+                size=item.path.stat().st_size,
+                created_at=stamp,
+            )
+            for item in outputs
+        ]
+        await self.repo.replace_artifacts(job_id, records)
+        return [artifact_summary(a) for a in records]
+
+
+def artifact_summary(artifact: ArtifactRecord) -> dict[str, Any]:
+    return {
+        "id": artifact.id,
+        "kind": artifact.kind,
+        "filename": artifact.filename,
+        "mime": artifact.mime,
+        "size": artifact.size,
+        "url": f"/api/media/{artifact.id}",
+        "downloadUrl": f"/api/media/{artifact.id}?download=1",
+    }
+
+
+class ProgressPump:
+    """Turns the pipeline's synchronous progress calls into ordered, throttled, stored events.
+
+    Percent never goes backwards; step-progress is stored at most every half second (and at
+    every stage change), which keeps the event log small without making the bar feel stuck.
+    """
+
+    def __init__(self, manager: JobManager, job_id: str, percent: float):
+        self._manager = manager
+        self._job_id = job_id
+        self._queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._pump())
+        self.percent = percent
+        self.stage: str | None = None
+        self._last_emit = 0.0
+        self._started = time.monotonic()
+        self._start_percent = percent
+
+    def report(
+        self, stage: str, percent: float, message: str, current: int | None, total: int | None
+    ) -> None:
+        percent = round(max(self.percent, min(100.0, percent)), 1)
+        stage_changed = stage != self.stage
+        self.percent, self.stage = percent, stage
+        moment = time.monotonic()
+        if not stage_changed and moment - self._last_emit < PROGRESS_INTERVAL_SEC:
+            return
+        self._last_emit = moment
+        eta = self._eta(percent, moment)
+        self._queue.put_nowait(
+            (
+                "step-progress",
+                {
+                    "stage": stage,
+                    "stageIndex": STAGE_NAMES.index(stage) if stage in STAGE_NAMES else None,
+                    "percent": percent,
+                    "message": message,
+                    "currentItem": current,
+                    "totalItems": total,
+                    "etaSec": eta,
+                },
+            )
+        )
+
+    def _eta(self, percent: float, moment: float) -> float | None:
+        gained = percent - self._start_percent
+        if gained < 2:
+            return None
+        return round((moment - self._started) / gained * (100 - percent), 1)
+
+    def log(self, message: str) -> None:
+        self._queue.put_nowait(("job-log", {"level": "info", "message": message}))
+
+    def warn(self, message: str) -> None:
+        self._queue.put_nowait(("warning", {"message": message}))
+
+    async def drain(self) -> None:
+        self._queue.put_nowait(None)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._task)
+
+    async def _pump(self) -> None:
+        repo, hub = self._manager.repo, self._manager.hub
+        while (item := await self._queue.get()) is not None:
+            type_, data = item
+            if type_ == "step-progress":
+                await repo.update_job(
+                    self._job_id,
+                    stage=data["stage"],
+                    percent=data["percent"],
+                    message=data["message"],
+                    eta_sec=data["etaSec"],
+                )
+            await hub.publish(self._job_id, type_, data)

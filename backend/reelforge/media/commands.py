@@ -1,0 +1,182 @@
+"""FFmpeg argument lists built from plans. Pure functions: no process is started here.
+
+Paths in a plan are relative to the job's work dir, which is FFmpeg's cwd, so no absolute user
+path ever lands in a filtergraph; they are escaped all the same. Relative names never start with
+`-` (we prefix `./` where a name could), so FFmpeg never reads a path as an option.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from reelforge.media.filtergraph import option_value
+from reelforge.media.plan import Chunk, RenderPlan
+
+LOUDNESS_TARGET = {"I": -14.0, "TP": -1.5, "LRA": 11.0}
+
+
+def safe_path(name: str) -> str:
+    """A relative path FFmpeg can't mistake for an option."""
+    return name if not name.startswith("-") else "./" + name
+
+
+def zoompan_filter(chunk: Chunk, width: int, height: int, fps: int) -> str:
+    """Ken Burns motion from one decoded still: zoompan emits `frames` frames from it."""
+    n = max(1, chunk.frames)
+    center_x, center_y = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
+    if chunk.motion == "zoom-in":
+        z, x, y = f"1+0.10*on/{n}", center_x, center_y
+    elif chunk.motion == "zoom-out":
+        z, x, y = f"1.10-0.10*on/{n}", center_x, center_y
+    elif chunk.motion == "pan-right":
+        z, x, y = "1.10", f"(iw-iw/zoom)*on/{n}", center_y
+    else:
+        z, x, y = "1.10", f"(iw-iw/zoom)*(1-on/{n})", center_y
+    return f"zoompan=z={z}:x={x}:y={y}:d={n}:s={width}x{height}:fps={fps}"
+
+
+def chunk_filtergraph(plan: RenderPlan, chunk: Chunk) -> str:
+    parts = [
+        f"scale={plan.width}:{plan.height}:force_original_aspect_ratio=increase",
+        f"crop={plan.width}:{plan.height}",
+        zoompan_filter(chunk, plan.width, plan.height, plan.fps),
+    ]
+    if chunk.fade_frames > 0:
+        fade = min(chunk.fade_frames, chunk.frames // 2)
+        parts.append(f"fade=t=in:s=0:n={fade}")
+        parts.append(f"fade=t=out:s={chunk.frames - fade}:n={fade}")
+    if chunk.captions:
+        subtitle = f"subtitles=filename={option_value(chunk.captions)}"
+        if plan.fonts_dir:
+            subtitle += f":fontsdir={option_value(plan.fonts_dir)}"
+        parts.append(subtitle)
+    parts.append("format=yuv420p")
+    return "[0:v]" + ",".join(parts) + "[v]"
+
+
+def video_codec_args(plan: RenderPlan) -> list[str]:
+    enc = plan.encoding
+    args = ["-c:v", enc.codec]
+    if enc.codec == "libx264":
+        args += ["-preset", enc.preset, "-crf", str(enc.crf), "-profile:v", "high"]
+    else:
+        args += ["-b:v", "8M"]
+    # A fixed GOP and no scene-cut keyframes keep chunks alike, so the concat demuxer can join
+    # them without re-encoding.
+    args += ["-g", str(plan.fps * 2), "-pix_fmt", "yuv420p", "-r", str(plan.fps)]
+    if enc.codec == "libx264":
+        args += ["-x264-params", "scenecut=0"]
+    return args
+
+
+def chunk_args(plan: RenderPlan, chunk: Chunk, output: str) -> list[str]:
+    """Render one scene chunk (video only) to `output`."""
+    return [
+        "-i", safe_path(chunk.image),
+        "-filter_complex", chunk_filtergraph(plan, chunk),
+        "-map", "[v]",
+        "-frames:v", str(chunk.frames),
+        *video_codec_args(plan),
+        "-an", "-f", "mp4", safe_path(output),
+    ]  # fmt: skip
+
+
+def mux_args(plan: RenderPlan, output: str) -> list[str]:
+    """Join the chunks without re-encoding and add the mixed audio, web-ready (+faststart)."""
+    return [
+        "-f", "concat", "-safe", "0", "-i", safe_path(plan.concat_list),
+        "-i", safe_path(plan.audio),
+        "-map", "0:v:0", "-map", "1:a:0",
+        "-c:v", "copy",
+        "-c:a", "aac", "-b:a", plan.encoding.audio_bitrate, "-ar", "48000",
+        "-t", f"{plan.duration:.6f}",
+        "-movflags", "+faststart",
+        "-f", "mp4", safe_path(output),
+    ]  # fmt: skip
+
+
+def music_bed(duration: float) -> str:
+    """A soft generated pad (an A-major triad with a slow swell), no samples needed."""
+    tones = "0.05*sin(2*PI*220*t)+0.035*sin(2*PI*277.18*t)+0.03*sin(2*PI*329.63*t)"
+    swell = "(0.75+0.25*sin(2*PI*0.125*t))"
+    fade_out = max(0.0, duration - 2.0)
+    return (
+        f"aevalsrc=exprs={option_value(f'({tones})*{swell}')}:s=48000:d={duration:.6f},"
+        "aformat=sample_fmts=fltp:channel_layouts=stereo,lowpass=f=1600,"
+        f"afade=t=in:d=1.5,afade=t=out:st={fade_out:.3f}:d=2"
+    )
+
+
+def mix_filtergraph(duration: float, music: bool, loudnorm: str) -> str:
+    """Narration (input 0) over a ducked music bed, then loudness normalisation."""
+    voice = (
+        "[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"apad=whole_dur={duration:.6f},atrim=0:{duration:.6f}"
+    )
+    if not music:
+        return f"{voice},{loudnorm}[out]"
+    return (
+        f"{voice},asplit=2[voice][key];"
+        f"{music_bed(duration)}[bed];"
+        "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[ducked];"
+        f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{loudnorm}[out]"
+    )
+
+
+def loudnorm_measure_args(narration: str, duration: float, music: bool) -> list[str]:
+    target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
+    graph = mix_filtergraph(duration, music, f"loudnorm={target}:print_format=json")
+    return ["-i", safe_path(narration), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
+
+
+def parse_loudnorm(stderr: str) -> dict[str, str] | None:
+    """The JSON block loudnorm prints after a measuring pass, or None if absent/unusable."""
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
+    if not match:
+        return None
+    try:
+        values = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+    needed = ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")
+    if not all(k in values for k in needed):
+        return None
+    if any(not _finite(values[k]) for k in needed):
+        return None  # silence measures as -inf: a second pass can't use it
+    return {k: str(values[k]) for k in needed}
+
+
+def _finite(value: object) -> bool:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return False
+    return number not in (float("inf"), float("-inf")) and number == number
+
+
+def loudnorm_apply_args(
+    narration: str, duration: float, music: bool, measured: dict[str, str] | None, output: str
+) -> list[str]:
+    target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
+    if measured:
+        target += (
+            f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
+            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
+            f":offset={measured['target_offset']}:linear=true"
+        )
+    graph = mix_filtergraph(duration, music, f"loudnorm={target}")
+    return [
+        "-i", safe_path(narration),
+        "-filter_complex", graph,
+        "-map", "[out]",
+        "-ar", "48000", "-c:a", "pcm_s16le", "-f", "wav", safe_path(output),
+    ]  # fmt: skip
+
+
+def thumbnail_args(video: str, at: float, output: str, width: int = 640) -> list[str]:
+    return [
+        "-ss", f"{at:.3f}", "-i", safe_path(video),
+        "-frames:v", "1", "-vf", f"scale={width}:-2",
+        "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", safe_path(output),
+    ]  # fmt: skip

@@ -1,0 +1,119 @@
+"""The domain values of a generation job: what a user asks for and what the script writer makes.
+
+These Structs are the single definition of the request shape (the API decodes straight into them)
+and of the script the pipeline passes between stages. They import nothing from the API or the
+pipeline, so both can depend on them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Pacing = Literal["slow", "normal", "fast"]
+Density = Literal["sparse", "balanced", "dense"]
+Style = Literal["modern", "warm", "dark", "vibrant", "minimal"]
+Aspect = Literal["16:9", "9:16", "1:1"]
+Preset = Literal["1080p", "720p", "vertical", "square"]
+Quality = Literal["draft", "standard", "high"]
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class Brief(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """What the video is about and who it is for."""
+
+    topic: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    audience: ShortText = "a general audience"
+    goal: ShortText = "inform"
+    tone: ShortText = "friendly"
+    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")] = "en"
+
+
+class Plan(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """How long and how busy the video should be."""
+
+    target_duration_sec: Annotated[float, msgspec.Meta(ge=5, le=600)] = 30.0
+    pacing: Pacing = "normal"
+    density: Density = "balanced"
+    style: Style = "modern"
+    aspect: Aspect = "16:9"
+
+
+class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Narration voice. `rate` is words per minute, `pitch` 0-100 (espeak-ng's scale)."""
+
+    provider: Literal["espeak"] = "espeak"
+    voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
+    rate: Annotated[int, msgspec.Meta(ge=80, le=400)] = 175
+    pitch: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50
+
+
+class RenderOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Output format. `preset` picks the resolution; `resolution` ("WxH") overrides it."""
+
+    preset: Preset | None = None
+    resolution: Annotated[str, msgspec.Meta(pattern=r"^\d{2,4}x\d{2,4}$")] | None = None
+    fps: Annotated[int, msgspec.Meta(ge=12, le=60)] = 30
+    quality: Quality = "standard"
+    captions: bool = True
+    music: bool = True
+
+    def __post_init__(self) -> None:
+        if self.resolution:
+            w, h = (int(v) for v in self.resolution.split("x"))
+            if not (64 <= w <= 3840 and 64 <= h <= 3840):
+                raise ValueError("resolution must be between 64x64 and 3840x3840")
+
+
+class JobRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """The body of `POST /api/jobs` and of the CLI's brief file."""
+
+    brief: Brief
+    plan: Plan = msgspec.field(default_factory=Plan)
+    voice: VoiceOptions = msgspec.field(default_factory=VoiceOptions)
+    render: RenderOptions = msgspec.field(default_factory=RenderOptions)
+
+
+class Scene(msgspec.Struct, rename="camel", kw_only=True):
+    """One scene of a script: what is said, what is shown."""
+
+    index: int
+    title: str
+    narration: str
+    sentences: list[str]
+    visual: str
+
+
+class Script(msgspec.Struct, rename="camel", kw_only=True):
+    """The writer's output: scenes in order plus the estimate it was sized against."""
+
+    title: str
+    scenes: list[Scene]
+    estimated_duration_sec: float
+    words_per_minute: int
+
+
+PRESET_SIZES: dict[str, tuple[int, int]] = {
+    "1080p": (1920, 1080),
+    "720p": (1280, 720),
+    "vertical": (1080, 1920),
+    "square": (1080, 1080),
+}
+
+ASPECT_PRESETS: dict[str, str] = {"16:9": "1080p", "9:16": "vertical", "1:1": "square"}
+
+
+def output_size(request: JobRequest) -> tuple[int, int]:
+    """The frame size a request renders at: explicit resolution, else preset, else the aspect's.
+
+    Sizes are forced even because yuv420p needs even dimensions.
+    """
+    if request.render.resolution:
+        w, h = (int(v) for v in request.render.resolution.split("x"))
+    else:
+        preset = request.render.preset or ASPECT_PRESETS[request.plan.aspect]
+        w, h = PRESET_SIZES[preset]
+    return max(16, w - w % 2), max(16, h - h % 2)

@@ -1,0 +1,66 @@
+"""What a stage gets to do its work: a work dir, FFmpeg, progress, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+from reelforge.errors import JobCancelled
+
+# (fraction of this stage done 0..1, message, current item, total items)
+StageProgress = Callable[[float, str, int | None, int | None], None]
+
+
+def _ignore_progress(fraction: float, message: str, current: int | None, total: int | None) -> None:
+    return None
+
+
+def _ignore_log(message: str) -> None:
+    return None
+
+
+@dataclass
+class StageContext:
+    workdir: Path
+    ffmpeg: str
+    cache_dir: Path
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    progress: StageProgress = _ignore_progress
+    log: Callable[[str], None] = _ignore_log
+    warn: Callable[[str], None] = _ignore_log
+    workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
+
+    def check_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise JobCancelled
+
+    def path(self, relative: str) -> Path:
+        return self.workdir / relative
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to `<name>.part` then rename: a reader sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_struct(path: Path, value: object) -> None:
+    write_atomic(path, msgspec.json.format(msgspec.json.encode(value)))
+
+
+T = TypeVar("T")
+
+
+def read_struct(path: Path, type_: type[T]) -> T:
+    return msgspec.json.decode(path.read_bytes(), type=type_)

@@ -1,0 +1,101 @@
+"""Stage 5, render: scene chunks in parallel, joined without re-encoding, muxed with audio.
+
+Each chunk is its own FFmpeg process writing `<chunk>.part`, renamed when complete, so a resumed
+job re-renders only the chunks that never finished. The final MP4 is muxed to `.part` and renamed
+last: a file named `video.mp4` is always whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from reelforge.media import commands
+from reelforge.media.filtergraph import concat_list_entry
+from reelforge.media.ffmpeg import run_ffmpeg
+from reelforge.media.plan import RenderPlan
+from reelforge.models import JobRequest
+from reelforge.pipeline import compose as compose_stage
+from reelforge.pipeline.context import StageContext, read_struct, write_atomic
+
+VIDEO = "out/video.mp4"
+THUMBNAIL = "out/thumbnail.jpg"
+CHUNK_SHARE = 0.92  # of this stage's progress; the mux and thumbnail take the rest
+
+
+async def run(request: JobRequest, ctx: StageContext) -> None:
+    plan = read_struct(ctx.path(compose_stage.OUTPUT), RenderPlan)
+    total = plan.total_frames
+    done_frames: dict[int, float] = {}
+    finished = 0
+
+    def report() -> None:
+        seconds = sum(done_frames.values())
+        ctx.progress(
+            CHUNK_SHARE * min(1.0, seconds * plan.fps / total),
+            f"Rendering scene {min(finished + 1, len(plan.chunks))} of {len(plan.chunks)}",
+            finished,
+            len(plan.chunks),
+        )
+
+    limit = asyncio.Semaphore(max(1, ctx.workers))
+
+    async def render_chunk(position: int) -> None:
+        nonlocal finished
+        chunk = plan.chunks[position]
+        target = ctx.path(chunk.output)
+        if target.exists():  # rendered before an interruption
+            done_frames[position] = chunk.frames / plan.fps
+            finished += 1
+            report()
+            return
+        async with limit:
+            ctx.check_cancelled()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = chunk.output + ".part"
+
+            def on_progress(seconds: float) -> None:
+                done_frames[position] = min(seconds, chunk.frames / plan.fps)
+                report()
+
+            await run_ffmpeg(
+                ctx.ffmpeg,
+                commands.chunk_args(plan, chunk, part),
+                cwd=ctx.workdir,
+                on_progress=on_progress,
+                cancel=ctx.cancel,
+            )
+            ctx.path(part).replace(target)
+            done_frames[position] = chunk.frames / plan.fps
+            finished += 1
+            report()
+
+    tasks = [asyncio.create_task(render_chunk(i)) for i in range(len(plan.chunks))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+    listing = "\n".join(concat_list_entry(Path(c.output).name) for c in plan.chunks) + "\n"
+    write_atomic(ctx.path(plan.concat_list), listing.encode())
+    ctx.progress(CHUNK_SHARE, "Muxing video and audio", len(plan.chunks), len(plan.chunks))
+    part = VIDEO + ".part"
+    ctx.path(VIDEO).parent.mkdir(parents=True, exist_ok=True)
+    await run_ffmpeg(ctx.ffmpeg, commands.mux_args(plan, part), cwd=ctx.workdir, cancel=ctx.cancel)
+    ctx.path(part).replace(ctx.path(VIDEO))
+
+    first = plan.chunks[0]
+    thumb_at = min(first.frames / plan.fps / 2, max(0.0, plan.duration - 0.1))
+    part = THUMBNAIL + ".part"
+    await run_ffmpeg(
+        ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, part), cwd=ctx.workdir
+    )
+    ctx.path(part).replace(ctx.path(THUMBNAIL))
+    ctx.progress(1.0, "Video ready", len(plan.chunks), len(plan.chunks))
+
+
+def outputs() -> list[str]:
+    return [VIDEO, THUMBNAIL]

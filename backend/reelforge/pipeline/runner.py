@@ -1,0 +1,130 @@
+"""Runs the stages in order with checkpoints, so an interrupted job resumes where it stopped.
+
+`checkpoint.json` in the work dir lists the finished stages; a stage counts as finished only if
+it is listed *and* its outputs exist. Leftover `.part` files (from a crash or a cancel) are
+removed before anything runs. The runner knows nothing of HTTP or the database: the job manager
+and the CLI both call it with their own progress callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import msgspec
+
+from reelforge.models import JobRequest
+from reelforge.pipeline import compose, render, script, visuals, voice
+from reelforge.pipeline.context import StageContext, write_struct
+
+CHECKPOINT = "checkpoint.json"
+
+# Called with (stage, overall percent 0..100, message, current item, total items).
+Progress = Callable[[str, float, str, int | None, int | None], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    weight: float
+    run: Callable[[JobRequest, StageContext], Awaitable[None]]
+    outputs: Callable[[], list[str]]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("script", 2, script.run, script.outputs),
+    Stage("voice", 8, voice.run, voice.outputs),
+    Stage("visuals", 6, visuals.run, visuals.outputs),
+    Stage("compose", 9, compose.run, compose.outputs),
+    Stage("render", 75, render.run, render.outputs),
+)
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+
+
+class Checkpoint(msgspec.Struct):
+    completed: list[str] = msgspec.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    kind: str
+    path: Path
+    mime: str
+
+
+def load_checkpoint(workdir: Path) -> Checkpoint:
+    try:
+        return msgspec.json.decode((workdir / CHECKPOINT).read_bytes(), type=Checkpoint)
+    except (FileNotFoundError, msgspec.DecodeError):
+        return Checkpoint()
+
+
+def remove_partials(workdir: Path) -> int:
+    """Delete every `*.part` file below the work dir; return how many there were."""
+    count = 0
+    for part in workdir.rglob("*.part"):
+        part.unlink(missing_ok=True)
+        count += 1
+    return count
+
+
+def finished_stages(workdir: Path) -> list[str]:
+    """Stages whose checkpoint entry and outputs are both present, in pipeline order."""
+    checkpoint = load_checkpoint(workdir)
+    done = []
+    for stage in STAGES:
+        if stage.name not in checkpoint.completed:
+            break
+        if not all((workdir / name).exists() for name in stage.outputs()):
+            break
+        done.append(stage.name)
+    return done
+
+
+async def run_pipeline(
+    request: JobRequest, ctx: StageContext, progress: Progress
+) -> list[OutputFile]:
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    removed = remove_partials(ctx.workdir)
+    if removed:
+        ctx.log(f"removed {removed} partial file(s) left by an interrupted run")
+    done = finished_stages(ctx.workdir)
+    total_weight = sum(stage.weight for stage in STAGES)
+    before = 0.0
+    for stage in STAGES:
+        share = stage.weight / total_weight * 100
+
+        def stage_progress(
+            fraction: float,
+            message: str,
+            current: int | None,
+            total: int | None,
+            _stage: Stage = stage,
+            _before: float = before,
+            _share: float = share,
+        ) -> None:
+            fraction = min(1.0, max(0.0, fraction))
+            progress(_stage.name, _before + _share * fraction, message, current, total)
+
+        if stage.name in done:
+            stage_progress(1.0, f"{stage.name}: reused from checkpoint", None, None)
+        else:
+            ctx.check_cancelled()
+            stage_progress(0.0, f"Starting {stage.name}", None, None)
+            await stage.run(request, replace(ctx, progress=stage_progress))
+            write_struct(ctx.workdir / CHECKPOINT, Checkpoint(completed=[*done, stage.name]))
+            done.append(stage.name)
+        before += share
+    return outputs(ctx.workdir)
+
+
+def outputs(workdir: Path) -> list[OutputFile]:
+    candidates = [
+        OutputFile("video", workdir / render.VIDEO, "video/mp4"),
+        OutputFile("thumbnail", workdir / render.THUMBNAIL, "image/jpeg"),
+        OutputFile("captions-srt", workdir / compose.SRT, "application/x-subrip"),
+        OutputFile("captions-vtt", workdir / compose.VTT, "text/vtt"),
+        OutputFile("script", workdir / script.OUTPUT, "application/json"),
+    ]
+    return [item for item in candidates if item.path.exists()]

@@ -1,0 +1,94 @@
+"""Running the app for the desktop shell: loopback only, OS-assigned port, one `ready` line.
+
+The socket is bound before uvicorn starts, so the port is known (and owned) before anything
+else happens; the ready line is printed only once uvicorn reports it is serving. SIGTERM, SIGINT
+and (with `--parent-stdin`) EOF on stdin all lead to the same graceful shutdown: the lifespan
+puts running jobs back in the queue and kills FFmpeg children.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from reelforge import __version__
+from reelforge.app import create_app
+
+log = logging.getLogger("reelforge.server")
+
+HOST = "127.0.0.1"
+
+
+def bind_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if sys.platform != "win32":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(128)
+    sock.set_inheritable(False)
+    return sock
+
+
+def ready_line(port: int) -> str:
+    return json.dumps(
+        {"event": "ready", "port": port, "pid": os.getpid(), "version": __version__},
+        separators=(",", ":"),
+    )
+
+
+def _watch_stdin(loop: asyncio.AbstractEventLoop, server: uvicorn.Server) -> None:
+    """Block on stdin until EOF (the parent went away), then ask the server to exit."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    log.info("stdin closed; shutting down")
+    loop.call_soon_threadsafe(setattr, server, "should_exit", True)
+
+
+async def _serve(server: uvicorn.Server, sock: socket.socket, parent_stdin: bool) -> bool:
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.005)
+    started = server.started
+    if started:
+        sys.stdout.write(ready_line(sock.getsockname()[1]) + "\n")
+        sys.stdout.flush()
+        if parent_stdin:
+            threading.Thread(
+                target=_watch_stdin,
+                args=(asyncio.get_running_loop(), server),
+                name="stdin-watch",
+                daemon=True,
+            ).start()
+    await task
+    return started
+
+
+def serve(port: int, data_dir: Path, *, parent_stdin: bool = False) -> int:
+    sock = bind_socket(port)
+    heartbeat = float(os.environ.get("REELFORGE_SSE_HEARTBEAT_SEC", "15"))
+    config = uvicorn.Config(
+        create_app(data_dir, heartbeat_sec=heartbeat),
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    started = asyncio.run(_serve(server, sock, parent_stdin))
+    sock.close()
+    if not started:
+        log.error("server failed to start (see the messages above)")
+        return 1
+    return 0

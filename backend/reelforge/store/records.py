@@ -1,0 +1,48 @@
+"""Rows as values: what the store hands out. The API turns these into response Structs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+
+class JobRecord(msgspec.Struct, kw_only=True):
+    id: str
+    kind: str
+    status: JobStatus
+    stage: str | None
+    percent: float
+    message: str | None
+    eta_sec: float | None
+    request: dict[str, Any]
+    error_code: str | None
+    error_message: str | None
+    remediation: str | None
+    attempts: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str
+
+
+class EventRecord(msgspec.Struct, kw_only=True):
+    id: int
+    job_id: str
+    type: str
+    data: dict[str, Any]
+    created_at: str
+
+
+class ArtifactRecord(msgspec.Struct, kw_only=True):
+    id: str
+    job_id: str
+    kind: str
+    filename: str
+    path: str
+    mime: str
+    size: int
+    created_at: str

@@ -1,0 +1,129 @@
+"""Helpers for tests: a real Reelforge server on a real port, small briefs, process checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_request(**overrides: Any) -> dict[str, Any]:
+    """A job request that renders in a few seconds: short, small and draft quality."""
+    request: dict[str, Any] = {
+        "brief": {"topic": "why the sky is blue", "audience": "kids", "tone": "friendly"},
+        "plan": {"targetDurationSec": 10, "pacing": "fast", "density": "sparse"},
+        "voice": {"voice": "en-us", "rate": 200},
+        "render": {"resolution": "320x180", "fps": 15, "quality": "draft"},
+    }
+    for key, value in overrides.items():
+        request[key] = {**request.get(key, {}), **value}
+    return request
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    data_dir: Path
+    ready: dict[str, Any]
+    logs: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    full_env = {**os.environ, "REELFORGE_SSE_HEARTBEAT_SEC": "1", **(env or {})}
+    full_env.pop("REELFORGE_DATA_DIR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reelforge", "serve", "--port", "0", "--data-dir", str(data_dir),
+         *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=open(data_dir.parent / f"{data_dir.name}-server.log", "ab"),  # noqa: SIM115
+        env=full_env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline().decode()
+    if not line:
+        process.kill()
+        raise RuntimeError("server exited before printing its ready line")
+    ready = json.loads(line)
+    return Server(process=process, port=int(ready["port"]), data_dir=data_dir, ready=ready)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def wait_status(client: httpx.Client, job_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        return job if job["status"] in statuses else None
+
+    result: dict[str, Any] = wait_for(check, timeout, 0.2)
+    return result
+
+
+def ffmpeg_children(pid: int) -> list[int]:
+    """PIDs of FFmpeg processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"ffmpeg" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs of live processes whose command line contains `text` (for orphan checks)."""
+    found = []
+    needle = text.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if needle in cmd and state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -1,0 +1,108 @@
+"""FFmpeg arguments from plans: checked as values, and once for real where escaping matters."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reelforge.media import commands
+from reelforge.media.captions import Cue, to_ass
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.media.filtergraph import concat_list_entry, option_value
+from reelforge.media.plan import Chunk, Encoding, RenderPlan, scene_frames
+
+
+def plan(**chunk_fields: object) -> RenderPlan:
+    fields: dict[str, object] = {
+        "index": 1, "image": "visuals/scene-01.png", "start_frame": 0, "frames": 30,
+        "motion": "zoom-in", "fade_frames": 6, "captions": "captions/scene-01.ass",
+        "output": "chunks/scene-01.mp4",
+    }  # fmt: skip
+    fields.update(chunk_fields)
+    return RenderPlan(
+        width=320, height=180, fps=15, encoding=Encoding(crf=28),
+        chunks=[Chunk(**fields)],  # type: ignore[arg-type]
+        audio="audio/mix.wav", fonts_dir="/tmp/fonts", concat_list="chunks/list.txt",
+        output="out/video.mp4",
+    )  # fmt: skip
+
+
+def test_scene_frames_cover_speech_and_padding() -> None:
+    assert scene_frames(2.0, 30) == 87  # (0.3 + 2.0 + 0.6) * 30
+    assert scene_frames(0.0, 30) == 27
+    assert scene_frames(1.01, 25) == 48  # rounds up, never cuts speech
+
+
+def test_chunk_args_are_a_list_with_one_filtergraph() -> None:
+    p = plan()
+    args = commands.chunk_args(p, p.chunks[0], "chunks/scene-01.mp4.part")
+    assert isinstance(args, list) and all(isinstance(a, str) for a in args)
+    graph = args[args.index("-filter_complex") + 1]
+    assert graph.startswith("[0:v]") and graph.endswith("[v]")
+    assert "zoompan=" in graph and ":d=30:" in graph and "fade=t=out:s=24:n=6" in graph
+    assert args[args.index("-frames:v") + 1] == "30"
+    assert args[args.index("-preset") + 1] == "veryfast"
+    assert "-loop" not in args  # the still is decoded once; zoompan makes the frames
+
+
+def test_names_starting_with_dash_cannot_become_options() -> None:
+    p = plan(image="-i.png")
+    args = commands.chunk_args(p, p.chunks[0], "-out.mp4")
+    assert "./-i.png" in args and args[-1] == "./-out.mp4"
+
+
+def test_option_value_escapes_both_levels() -> None:
+    assert option_value("a:b") == "a\\\\:b"
+    assert option_value("it's") == "it\\\\\\'s"
+    assert option_value("x[1],y;z") == "x\\[1\\]\\,y\\;z"
+    assert concat_list_entry("o'brien.mp4") == "file 'o'\\''brien.mp4'"
+
+
+def test_hostile_caption_path_and_text_render_for_real(tmp_path: Path) -> None:
+    """A fonts dir and caption file whose names hold every filtergraph metacharacter."""
+    nasty = tmp_path / "we'ird: [dir], ok; yes"
+    nasty.mkdir()
+    captions = nasty / "cap's: [1].ass"
+    captions.write_text(
+        to_ass(
+            [Cue(0.0, 1.0, "{\\b1}50% off: a, b; [c] 'quoted' \\N")],
+            width=160, height=90, font_family="DejaVu Sans",
+        )
+    )  # fmt: skip
+    graph = f"color=c=black:s=160x90:d=1,subtitles=filename={option_value(str(captions))}"
+    result = subprocess.run(
+        [locate_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", graph, "-frames:v", "1",
+         "-f", "null", "-"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def test_loudnorm_json_parsing() -> None:
+    stderr = """[Parsed_loudnorm_0 @ 0x1]
+{
+	"input_i" : "-27.61",
+	"input_tp" : "-9.31",
+	"input_lra" : "3.20",
+	"input_thresh" : "-37.85",
+	"output_i" : "-14.20",
+	"target_offset" : "0.20"
+}"""
+    measured = commands.parse_loudnorm(stderr)
+    assert measured == {
+        "input_i": "-27.61", "input_tp": "-9.31", "input_lra": "3.20",
+        "input_thresh": "-37.85", "target_offset": "0.20",
+    }  # fmt: skip
+    silent = stderr.replace('"-27.61"', '"-inf"')
+    assert commands.parse_loudnorm(silent) is None
+    assert commands.parse_loudnorm("no json here") is None
+    apply = commands.loudnorm_apply_args("n.wav", 10.0, True, measured, "mix.wav.part")
+    graph = apply[apply.index("-filter_complex") + 1]
+    assert "measured_I=-27.61" in graph and "sidechaincompress" in graph
+
+
+def test_mux_args_copy_video_and_faststart() -> None:
+    args = commands.mux_args(plan(), "out/video.mp4.part")
+    assert args[args.index("-c:v") + 1] == "copy"
+    assert "+faststart" in args
+    assert args[args.index("-t") + 1] == "2.000000"  # 30 frames at 15 fps
