@@ -64,7 +64,7 @@ def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None)
          *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=open(data_dir.parent / f"{data_dir.name}-server.log", "ab"),  # noqa: SIM115
+        stderr=open(data_dir.parent / f"{data_dir.name}-server.log", "ab"),
         env=full_env,
     )  # fmt: skip
     assert process.stdout is not None
@@ -86,7 +86,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.1
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def wait_status(client: httpx.Client, job_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
+def wait_status(
+    client: httpx.Client, job_id: str, statuses: set[str], timeout: float
+) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
         job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
         return job if job["status"] in statuses else None

@@ -89,6 +89,11 @@ async def render(request: JobRequest, output: Path, data_dir: Path) -> Path:
     outputs = await run_pipeline(request, ctx, bar)
     bar.done()
     video = next(item.path for item in outputs if item.kind == "video")
+    return await asyncio.to_thread(_publish, video, output)
+
+
+def _publish(video: Path, output: Path) -> Path:
+    """Copy the finished video to the user's path without ever exposing a partial file."""
     output.parent.mkdir(parents=True, exist_ok=True)
     part = output.with_name(output.name + ".part")
     shutil.copyfile(video, part)

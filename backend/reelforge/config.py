@@ -69,10 +69,8 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
     max_concurrent_jobs: Annotated[int, msgspec.Meta(ge=1, le=8)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
-    max_queued_jobs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
-    ffmpeg_path: Annotated[str, msgspec.Meta(max_length=1024)] | None | msgspec.UnsetType = (
+    max_queued_jobs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
+    ffmpeg_path: Annotated[str, msgspec.Meta(max_length=1024)] | msgspec.UnsetType | None = (
         msgspec.UNSET
     )
     video_encoder: Literal["libx264", "auto"] | msgspec.UnsetType = msgspec.UNSET

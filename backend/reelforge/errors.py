@@ -104,5 +104,5 @@ class ReelforgeError(Exception):
         return self.kind.status
 
 
-class JobCancelled(Exception):  # noqa: N818 - it is a signal, not an error
+class JobCancelled(Exception):
     """Raised inside a running job when the user cancelled it."""

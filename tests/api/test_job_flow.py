@@ -10,12 +10,12 @@ import anyio
 import httpx
 import pytest
 from httpx_sse import connect_sse
+from tests.support import Server, small_request
 
 from reelforge.media.encoders import parse_version
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.plan import LEAD_IN_SEC, TAIL_SEC
 from reelforge.media.probe import decoded_duration, probe
-from tests.support import Server, small_request
 
 
 def follow(client: httpx.Client, job_id: str, last_id: int | None = None) -> list[dict[str, Any]]:

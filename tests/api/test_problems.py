@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.support import Server, small_request, wait_status
 
 
@@ -15,7 +14,9 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert response.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = response.json()
     assert body["status"] == status and body["code"] == code
-    assert body["title"] and body["detail"] and body["type"].endswith(code.lower().replace("_", "-"))
+    assert (
+        body["title"] and body["detail"] and body["type"].endswith(code.lower().replace("_", "-"))
+    )
     assert body["correlationId"] == response.headers["x-correlation-id"]
     assert "Traceback" not in response.text
     return body

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import anyio
-from reelforge.media.ffmpeg import locate_ffmpeg
-from reelforge.media.probe import decoded_duration
 from tests.support import (
     Server,
     ffmpeg_children,
@@ -22,6 +20,9 @@ from tests.support import (
     wait_for,
     wait_status,
 )
+
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.media.probe import decoded_duration
 
 # A render long enough to be interrupted mid-way (about 10 s of work on two cores).
 SLOW = small_request(
@@ -88,7 +89,7 @@ def test_sigkill_during_render_then_restart(
 
         def rendering() -> bool:
             job = client.get(f"/api/jobs/{job_id}").json()
-            return job["stage"] == "render" and job["percent"] > 40
+            return bool(job["stage"] == "render" and job["percent"] > 40)
 
         wait_for(rendering, 120, 0.1)
     workdir = data_dir / "jobs" / job_id

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from reelforge.api.problems import CORRELATION_KEY, problem_body
 
@@ -66,30 +66,25 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         correlation = uuid.uuid4().hex
-        state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state: dict[str, Any] = scope.setdefault("state", {})
         state[CORRELATION_KEY] = correlation
-        headers = {
-            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
-        }
-        refusal = _refusal(headers, scope.get("method", "GET"))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = _refusal(headers, str(scope.get("method", "GET")))
         if refusal is not None:
             code, detail = refusal
-            problem = problem_body(
-                code, detail, instance=scope["path"], correlation=correlation
-            )
+            problem = problem_body(code, detail, instance=scope["path"], correlation=correlation)
             body = msgspec.json.encode(problem)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": problem.status,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"x-correlation-id", correlation.encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": problem.status,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-correlation-id", correlation.encode()),
+                ],
+            }
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
             return
 
         async def send_with_id(message: Message) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from typing import Literal
 
 from litestar import Controller, Response, get
 
@@ -43,12 +44,12 @@ class HealthController(Controller):
     @get("/api/health/ready", summary="Readiness: database, FFmpeg, disk space")
     async def ready(self, services: Services) -> Response[Readiness]:
         checks = [await _db_check(services), await _ffmpeg_check(services), await _disk(services)]
+        status: Literal["ok", "degraded", "fail"] = "ok"
         if any(c.status == "fail" for c in checks):
-            status, code = "fail", 503
+            status = "fail"
         elif any(c.status == "warn" for c in checks):
-            status, code = "degraded", 200
-        else:
-            status, code = "ok", 200
+            status = "degraded"
+        code = 503 if status == "fail" else 200
         return Response(Readiness(status=status, checks=checks), status_code=code)
 
     @get("/api/ffmpeg", summary="FFmpeg path, version, encoders and filters")
@@ -106,5 +107,8 @@ async def _ffmpeg_check(services: Services) -> Check:
 async def _disk(services: Services) -> Check:
     settings = await services.repo.load_settings()
     free_mb = shutil.disk_usage(services.paths.root).free // (1024 * 1024)
-    status = "ok" if free_mb >= settings.min_free_disk_mb else "fail"
-    return Check(name="disk", status=status, detail=f"{free_mb} MB free")
+    return Check(
+        name="disk",
+        status="ok" if free_mb >= settings.min_free_disk_mb else "fail",
+        detail=f"{free_mb} MB free",
+    )

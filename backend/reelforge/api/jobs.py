@@ -46,9 +46,7 @@ class JobController(Controller):
         services: Services,
         status: Annotated[
             str | None,
-            Parameter(
-                query="status", pattern="^(queued|running|completed|failed|cancelled)$"
-            ),
+            Parameter(query="status", pattern="^(queued|running|completed|failed|cancelled)$"),
         ] = None,
         limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
     ) -> JobList:

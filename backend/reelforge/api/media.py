@@ -70,7 +70,9 @@ def serve_file(
     headers["Content-Length"] = str(length)
     if request.method == HttpMethod.HEAD:
         return Response(b"", status_code=status, headers=headers, media_type=mime)
-    return Stream(iter_file(path, start, length), status_code=status, headers=headers, media_type=mime)
+    return Stream(
+        iter_file(path, start, length), status_code=status, headers=headers, media_type=mime
+    )
 
 
 class MediaController(Controller):
@@ -105,7 +107,9 @@ class MediaController(Controller):
         self,
         request: Request,  # type: ignore[type-arg]
         services: Services,
-        filename: Annotated[str, Parameter(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")],
+        filename: Annotated[
+            str, Parameter(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+        ],
         download: Download = False,
     ) -> Response[bytes] | Stream:
         artifact = await services.repo.artifact_by_filename(filename)

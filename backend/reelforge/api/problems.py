@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.types import Scope
+from litestar.types import ExceptionHandlersMap, Scope
 
 from reelforge.errors import CATALOGUE, ReelforgeError
 
@@ -55,7 +55,7 @@ class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
 
 def correlation_id(scope: Scope) -> str:
     """The request's correlation id (set by the guard middleware, or made up here)."""
-    state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state: dict[str, Any] = scope.setdefault("state", {})
     value = state.get(CORRELATION_KEY)
     if not value:
         value = uuid.uuid4().hex
@@ -130,7 +130,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if isinstance(exc, ValidationException):
         errors = _field_errors(exc.extra)
         text = " ".join(e.message for e in errors).lower() + " " + str(exc.detail).lower()
-        if "malformed" in text or "json" in text and "decode" in text or not errors:
+        if "malformed" in text or ("json" in text and "decode" in text) or not errors:
             return problem_response(
                 problem_body(
                     "MALFORMED_JSON",
@@ -177,7 +177,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ReelforgeError: handle_reelforge_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 import time
@@ -46,7 +47,9 @@ EXTENSIONS = {
 
 
 class JobManager:
-    def __init__(self, repo: Repository, hub: EventHub, paths: Paths, pipeline: Pipeline = run_pipeline):
+    def __init__(
+        self, repo: Repository, hub: EventHub, paths: Paths, pipeline: Pipeline = run_pipeline
+    ):
         self.repo = repo
         self.hub = hub
         self.paths = paths
@@ -175,9 +178,9 @@ class JobManager:
                 self._cancels[job.id] = asyncio.Event()
                 task = asyncio.create_task(self._run(job, settings), name=f"job-{job.id}")
                 self._running[job.id] = task
-                task.add_done_callback(lambda _t, jid=job.id: self._finished(jid))
+                task.add_done_callback(functools.partial(self._finished, job.id))
 
-    def _finished(self, job_id: str) -> None:
+    def _finished(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
         self._cancels.pop(job_id, None)
         self._wake.set()

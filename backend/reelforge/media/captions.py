@@ -35,7 +35,8 @@ def to_srt(cues: list[Cue]) -> str:
 def to_vtt(cues: list[Cue]) -> str:
     # "-->" inside cue text would end the timing line's meaning; replace it.
     blocks = [
-        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_one_line(c.text).replace('-->', '→')}\n"
+        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n"
+        f"{_one_line(c.text).replace('-->', '→')}\n"
         for c in cues
     ]
     return "WEBVTT\n\n" + "\n".join(blocks)
@@ -79,7 +80,8 @@ def to_ass(cues: list[Cue], *, width: int, height: int, font_family: str) -> str
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     events = "".join(
-        f"Dialogue: 0,{_ass_clock(c.start)},{_ass_clock(c.end)},Caption,,0,0,0,,{ass_text(c.text)}\n"
+        f"Dialogue: 0,{_ass_clock(c.start)},{_ass_clock(c.end)},Caption,,0,0,0,,"
+        f"{ass_text(c.text)}\n"
         for c in cues
     )
     return header + events

@@ -127,7 +127,17 @@ def mix_filtergraph(duration: float, music: bool, loudnorm: str) -> str:
 def loudnorm_measure_args(narration: str, duration: float, music: bool) -> list[str]:
     target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
     graph = mix_filtergraph(duration, music, f"loudnorm={target}:print_format=json")
-    return ["-i", safe_path(narration), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
+    return [
+        "-i",
+        safe_path(narration),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-f",
+        "null",
+        "-",
+    ]
 
 
 def parse_loudnorm(stderr: str) -> dict[str, str] | None:

@@ -17,6 +17,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from reelforge.errors import JobCancelled, ReelforgeError
 
@@ -59,7 +60,7 @@ async def spawn(args: Sequence[str], *, cwd: Path | None = None) -> asyncio.subp
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=cwd,
-        preexec_fn=_preexec(),  # noqa: PLW1509 - prctl only, no locks touched
+        preexec_fn=_preexec(),
     )
     _children.add(proc)
     return proc
@@ -93,13 +94,13 @@ async def run_ffmpeg(
     tail: deque[str] = deque(maxlen=40)
     try:
         assert proc.stdout is not None and proc.stderr is not None
-        work = asyncio.gather(
+        work: asyncio.Future[Any] = asyncio.gather(
             _read_progress(proc.stdout, on_progress), _read_tail(proc.stderr, tail), proc.wait()
         )
         if cancel is None:
             await work
         else:
-            cancelled = asyncio.ensure_future(cancel.wait())
+            cancelled: asyncio.Future[Any] = asyncio.ensure_future(cancel.wait())
             done, _ = await asyncio.wait({work, cancelled}, return_when=asyncio.FIRST_COMPLETED)
             if cancelled in done:
                 proc.kill()
@@ -132,7 +133,9 @@ def ffmpeg_error(returncode: int, stderr: str) -> ReelforgeError:
     )
 
 
-async def _read_progress(stream: asyncio.StreamReader, on_progress: ProgressCallback | None) -> None:
+async def _read_progress(
+    stream: asyncio.StreamReader, on_progress: ProgressCallback | None
+) -> None:
     async for raw in stream:
         if on_progress is None:
             continue

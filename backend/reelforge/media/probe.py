@@ -299,7 +299,7 @@ async def probe(
     ffmpeg: str,
     path: Path,
     *,
-    timeout: float = 20,  # noqa: ASYNC109 - on expiry FFmpeg is killed: a ProbeError, not a cancel
+    timeout: float = 20,
 ) -> MediaInfo:
     """Describe a media file's container and streams; raise ProbeError if it is not media.
 
@@ -315,7 +315,7 @@ async def decoded_duration(
     ffmpeg: str,
     path: Path,
     *,
-    timeout: float = 300,  # noqa: ASYNC109 - as for probe()
+    timeout: float = 300,
 ) -> float:
     """Decode every frame of the file's main streams; return the end time reached, in seconds.
 

@@ -51,9 +51,7 @@ def layout(
     for position, (scene, image) in enumerate(zip(track.scenes, cards.images, strict=True)):
         frames = scene_frames(scene.duration, fps)
         start = start_frame / fps
-        local = [
-            Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences
-        ]
+        local = [Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences]
         scene_cues.append(local)
         all_cues.extend(Cue(start + c.start, start + c.end, c.text) for c in local)
         chunks.append(
@@ -85,10 +83,12 @@ def layout(
     return plan, all_cues, scene_cues
 
 
-def narration_samples(track: voice_stage.VoiceTrack, plan: RenderPlan, ctx: StageContext) -> array:
+def narration_samples(
+    track: voice_stage.VoiceTrack, plan: RenderPlan, ctx: StageContext
+) -> array[int]:
     """Each scene's speech placed after its lead-in, padded to the scene's exact frame span."""
     rate = track.sample_rate
-    out = array("h")
+    out: array[int] = array("h")
     for scene, chunk in zip(track.scenes, plan.chunks, strict=True):
         with wave.open(str(ctx.path(scene.wav)), "rb") as handle:
             speech = array("h", handle.readframes(handle.getnframes()))

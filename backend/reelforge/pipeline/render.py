@@ -11,8 +11,8 @@ import asyncio
 from pathlib import Path
 
 from reelforge.media import commands
-from reelforge.media.filtergraph import concat_list_entry
 from reelforge.media.ffmpeg import run_ffmpeg
+from reelforge.media.filtergraph import concat_list_entry
 from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest
 from reelforge.pipeline import compose as compose_stage
@@ -90,9 +90,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     first = plan.chunks[0]
     thumb_at = min(first.frames / plan.fps / 2, max(0.0, plan.duration - 0.1))
     part = THUMBNAIL + ".part"
-    await run_ffmpeg(
-        ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, part), cwd=ctx.workdir
-    )
+    await run_ffmpeg(ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, part), cwd=ctx.workdir)
     ctx.path(part).replace(ctx.path(THUMBNAIL))
     ctx.progress(1.0, "Video ready", len(plan.chunks), len(plan.chunks))
 

@@ -12,9 +12,9 @@ import msgspec
 
 from reelforge.media.plan import SENTENCE_GAP_SEC
 from reelforge.models import JobRequest, Script
+from reelforge.pipeline import script as script_stage
 from reelforge.pipeline.context import StageContext, read_struct, write_struct
 from reelforge.providers import espeak
-from reelforge.pipeline import script as script_stage
 
 OUTPUT = "voice/track.json"
 
