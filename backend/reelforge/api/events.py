@@ -36,12 +36,13 @@ def parse_last_id(header: str | None, query: int | None) -> int:
 
 async def event_stream(services: Services, job_id: str, after: int) -> AsyncIterator[bytes]:
     repo, hub = services.repo, services.hub
-    yield b"retry: 2000\n\n"
+    prefix = b"retry: 2000\n"  # sent with the first event: a block of its own would be an event
     while True:
         signal = hub.signal(job_id)
         batch = await repo.events_after(job_id, after)
         for event in batch:
-            yield format_event(event)
+            yield prefix + format_event(event)
+            prefix = b""
             after = event.id
         if batch:
             if batch[-1].type in TERMINAL_EVENTS and await _finished(services, job_id, after):
@@ -57,8 +58,10 @@ async def event_stream(services: Services, job_id: str, after: int) -> AsyncIter
 
 
 async def _finished(services: Services, job_id: str, after: int) -> bool:
-    """True when nothing follows `after` and the job is in a terminal state."""
-    if await services.repo.events_after(job_id, after, limit=1):
+    """True when the client has seen the job's last event, that event is terminal, and the job
+    is in a terminal state (the status changes just before the terminal event is stored)."""
+    last = await services.repo.last_event(job_id)
+    if last is None or last.id > after or last.type not in TERMINAL_EVENTS:
         return False
     job = await services.repo.get_job(job_id)
     return job is None or job.status in TERMINAL_STATUSES

@@ -135,6 +135,12 @@ class Repository:
         )
         return [_event(r) for r in rows]
 
+    async def last_event(self, job_id: str) -> EventRecord | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM job_events WHERE job_id = ? ORDER BY id DESC LIMIT 1", (job_id,)
+        )
+        return _event(row) if row else None
+
     # artifacts
 
     async def replace_artifacts(self, job_id: str, artifacts: list[ArtifactRecord]) -> None:
