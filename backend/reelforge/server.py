@@ -9,12 +9,15 @@ puts running jobs back in the queue and kills FFmpeg children.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -35,6 +38,30 @@ def bind_socket(port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(False)
     return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server with our own signal handling.
+
+    uvicorn re-raises SIGTERM after its graceful shutdown, so the process would die by the
+    signal; the shell expects a clean exit code after a graceful stop.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.handle_exit, sig, None)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+                pass
+        try:
+            yield
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
 
 
 def ready_line(port: int) -> str:
@@ -85,7 +112,7 @@ def serve(port: int, data_dir: Path, *, parent_stdin: bool = False) -> int:
         timeout_graceful_shutdown=3,
         ws="none",
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     started = asyncio.run(_serve(server, sock, parent_stdin))
     sock.close()
     if not started:
