@@ -9,10 +9,10 @@ from pathlib import Path
 
 import anyio
 import pytest
+from tests.support import small_request
 
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.probe import probe
-from tests.support import small_request
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -97,47 +97,52 @@ def mux_args(plan: RenderPlan, output: str) -> list[str]:
 
 
 def music_bed(duration: float) -> str:
-    """A soft generated pad (an A-major triad with a slow swell), no samples needed."""
-    tones = "0.05*sin(2*PI*220*t)+0.035*sin(2*PI*277.18*t)+0.03*sin(2*PI*329.63*t)"
-    swell = "(0.75+0.25*sin(2*PI*0.125*t))"
+    """A soft generated pad (an A-major triad with a slow swell), no samples needed.
+
+    Native `sine` sources, not an `aevalsrc` expression: evaluating an expression per sample
+    costs seconds per minute of audio, the sources almost nothing.
+    """
     fade_out = max(0.0, duration - 2.0)
+    tones = "".join(
+        f"sine=f={freq}:r=48000:d={duration:.6f},volume={gain}[t{n}];"
+        for n, (freq, gain) in enumerate(((220, 0.05), (277.18, 0.035), (329.63, 0.03)))
+    )
     return (
-        f"aevalsrc=exprs={option_value(f'({tones})*{swell}')}:s=48000:d={duration:.6f},"
+        f"{tones}[t0][t1][t2]amix=inputs=3:normalize=0,tremolo=f=0.125:d=0.25,"
         "aformat=sample_fmts=fltp:channel_layouts=stereo,lowpass=f=1600,"
         f"afade=t=in:d=1.5,afade=t=out:st={fade_out:.3f}:d=2"
     )
 
 
-def mix_filtergraph(duration: float, music: bool, loudnorm: str) -> str:
-    """Narration (input 0) over a ducked music bed, then loudness normalisation."""
+def premix_args(narration: str, duration: float, music: bool, output: str) -> list[str]:
+    """Narration (input 0) over a ducked music bed, exactly `duration` long, as a WAV."""
     voice = (
         "[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
         f"apad=whole_dur={duration:.6f},atrim=0:{duration:.6f}"
     )
-    if not music:
-        return f"{voice},{loudnorm}[out]"
-    return (
-        f"{voice},asplit=2[voice][key];"
-        f"{music_bed(duration)}[bed];"
-        "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[ducked];"
-        f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{loudnorm}[out]"
-    )
-
-
-def loudnorm_measure_args(narration: str, duration: float, music: bool) -> list[str]:
-    target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
-    graph = mix_filtergraph(duration, music, f"loudnorm={target}:print_format=json")
+    if music:
+        graph = (
+            f"{voice},asplit=2[voice][key];"
+            f"{music_bed(duration)}[bed];"
+            "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[ducked];"
+            "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+        )
+    else:
+        graph = f"{voice}[out]"
     return [
-        "-i",
-        safe_path(narration),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[out]",
-        "-f",
-        "null",
-        "-",
-    ]
+        "-i", safe_path(narration),
+        "-filter_complex", graph,
+        "-map", "[out]",
+        "-c:a", "pcm_f32le", "-f", "wav", safe_path(output),
+    ]  # fmt: skip
+
+
+def loudnorm_measure_args(premix: str) -> list[str]:
+    target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
+    return [
+        "-i", safe_path(premix), "-af", f"loudnorm={target}:print_format=json",
+        "-f", "null", "-",
+    ]  # fmt: skip
 
 
 def parse_loudnorm(stderr: str) -> dict[str, str] | None:
@@ -165,9 +170,8 @@ def _finite(value: object) -> bool:
     return number not in (float("inf"), float("-inf")) and number == number
 
 
-def loudnorm_apply_args(
-    narration: str, duration: float, music: bool, measured: dict[str, str] | None, output: str
-) -> list[str]:
+def loudnorm_apply_args(premix: str, measured: dict[str, str] | None, output: str) -> list[str]:
+    """Second loudnorm pass with the measured values (linear gain), 16-bit 48 kHz WAV out."""
     target = ":".join(f"{k}={v}" for k, v in LOUDNESS_TARGET.items())
     if measured:
         target += (
@@ -175,11 +179,9 @@ def loudnorm_apply_args(
             f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
             f":offset={measured['target_offset']}:linear=true"
         )
-    graph = mix_filtergraph(duration, music, f"loudnorm={target}")
     return [
-        "-i", safe_path(narration),
-        "-filter_complex", graph,
-        "-map", "[out]",
+        "-i", safe_path(premix),
+        "-af", f"loudnorm={target}",
         "-ar", "48000", "-c:a", "pcm_s16le", "-f", "wav", safe_path(output),
     ]  # fmt: skip
 

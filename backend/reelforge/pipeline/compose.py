@@ -33,6 +33,7 @@ from reelforge.providers import espeak
 
 OUTPUT = "plan.json"
 NARRATION = "audio/narration.wav"
+PREMIX = "audio/premix.wav"
 MIX = "audio/mix.wav"
 SRT = "out/captions.srt"
 VTT = "out/captions.vtt"
@@ -121,22 +122,27 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             write_atomic(ctx.path(chunk.captions), text.encode())
 
     ctx.check_cancelled()
-    ctx.progress(0.2, "Measuring loudness", None, None)
-    music = request.render.music
-    stderr = await run_ffmpeg(
+    ctx.progress(0.2, "Mixing narration and music", None, None)
+    premix_part = PREMIX + ".part"
+    await run_ffmpeg(
         ctx.ffmpeg,
-        commands.loudnorm_measure_args(NARRATION, plan.duration, music),
+        commands.premix_args(NARRATION, plan.duration, request.render.music, premix_part),
         cwd=ctx.workdir,
         cancel=ctx.cancel,
+    )
+    ctx.path(premix_part).replace(ctx.path(PREMIX))
+    ctx.progress(0.5, "Measuring loudness", None, None)
+    stderr = await run_ffmpeg(
+        ctx.ffmpeg, commands.loudnorm_measure_args(PREMIX), cwd=ctx.workdir, cancel=ctx.cancel
     )
     measured = commands.parse_loudnorm(stderr)
     if measured is None:
         ctx.warn("loudness could not be measured; using single-pass normalisation")
-    ctx.progress(0.6, "Mixing narration and music", None, None)
+    ctx.progress(0.75, "Normalising loudness to -14 LUFS", None, None)
     part = MIX + ".part"
     await run_ffmpeg(
         ctx.ffmpeg,
-        commands.loudnorm_apply_args(NARRATION, plan.duration, music, measured, part),
+        commands.loudnorm_apply_args(PREMIX, measured, part),
         cwd=ctx.workdir,
         cancel=ctx.cancel,
     )

@@ -96,9 +96,12 @@ def test_loudnorm_json_parsing() -> None:
     silent = stderr.replace('"-27.61"', '"-inf"')
     assert commands.parse_loudnorm(silent) is None
     assert commands.parse_loudnorm("no json here") is None
-    apply = commands.loudnorm_apply_args("n.wav", 10.0, True, measured, "mix.wav.part")
-    graph = apply[apply.index("-filter_complex") + 1]
-    assert "measured_I=-27.61" in graph and "sidechaincompress" in graph
+    apply = commands.loudnorm_apply_args("premix.wav", measured, "mix.wav.part")
+    assert "measured_I=-27.61" in apply[apply.index("-af") + 1]
+    premix = commands.premix_args("n.wav", 10.0, True, "premix.wav.part")
+    graph = premix[premix.index("-filter_complex") + 1]
+    assert "sidechaincompress" in graph and "atrim=0:10.000000" in graph
+    assert "sidechaincompress" not in commands.premix_args("n.wav", 10.0, False, "p.wav")[3]
 
 
 def test_mux_args_copy_video_and_faststart() -> None:
