@@ -37,7 +37,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             size=size,
             title=scene.title,
             subtitle=subtitle,
-            index=number,
+            index=number - 1,
             total=total,
             style=request.plan.style,
             font=font,

@@ -287,10 +287,12 @@ def render_card(
         draw.text((w / 2, y), sub_text, font=sub_font, fill=sub_colour, anchor="ma")
 
     marker_font = _font(font_path, max(10, int(short * 0.03)))
-    margin = int(short * 0.045)
+    # Ken Burns motion crops up to 1/11 of the frame on a side (zoom 1.1, panned to one edge),
+    # so the marker keeps clear of that band.
     marker = f"{index + 1}/{max(total, index + 1)}"
     marker_colour = _mix(palette.text, middle, 0.25)
-    draw.text((w - margin, margin), marker, font=marker_font, fill=marker_colour, anchor="ra")
+    position = (w - int(w * 0.11), int(h * 0.1))
+    draw.text(position, marker, font=marker_font, fill=marker_colour, anchor="ra")
 
     part = path.with_name(path.name + ".part")
     try:
