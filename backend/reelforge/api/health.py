@@ -29,9 +29,12 @@ async def capabilities(services: Services) -> FfmpegCapabilities:
     settings = await services.repo.load_settings()
     path = locate_ffmpeg(settings.ffmpeg_path)
     async with services.capabilities_lock:
-        if path not in services.capabilities:
-            services.capabilities[path] = await probe_capabilities(path)
-        return services.capabilities[path]
+        if path in services.capabilities:
+            return services.capabilities[path]
+        caps = await probe_capabilities(path)
+        if caps.version != "unknown":  # a binary that did not run is asked again next time
+            services.capabilities[path] = caps
+        return caps
 
 
 class HealthController(Controller):

@@ -75,6 +75,21 @@ def serve_file(
     )
 
 
+def _serve_artifact(
+    request: Request,  # type: ignore[type-arg]
+    services: Services,
+    artifact: ArtifactRecord | None,
+    wanted: str,
+    download: bool,
+) -> Response[bytes] | Stream:
+    if artifact is None:
+        raise ReelforgeError("MEDIA_NOT_FOUND", f"no media with {wanted}")
+    path = _resolve(services, artifact)
+    return serve_file(
+        request, path, mime=artifact.mime, filename=artifact.filename, download=download
+    )
+
+
 class MediaController(Controller):
     tags = ["media"]
 
@@ -91,12 +106,7 @@ class MediaController(Controller):
         download: Download = False,
     ) -> Response[bytes] | Stream:
         artifact = await services.repo.get_artifact(media_id)
-        if artifact is None:
-            raise ReelforgeError("MEDIA_NOT_FOUND", f"no media with id {media_id!r}")
-        path = _resolve(services, artifact)
-        return serve_file(
-            request, path, mime=artifact.mime, filename=artifact.filename, download=download
-        )
+        return _serve_artifact(request, services, artifact, f"id {media_id!r}", download)
 
     @route(
         "/api/video/{filename:str}",
@@ -113,9 +123,4 @@ class MediaController(Controller):
         download: Download = False,
     ) -> Response[bytes] | Stream:
         artifact = await services.repo.artifact_by_filename(filename)
-        if artifact is None:
-            raise ReelforgeError("MEDIA_NOT_FOUND", f"no media named {filename!r}")
-        path = _resolve(services, artifact)
-        return serve_file(
-            request, path, mime=artifact.mime, filename=artifact.filename, download=download
-        )
+        return _serve_artifact(request, services, artifact, f"name {filename!r}", download)
