@@ -122,10 +122,10 @@ class JobManager:
             if await self.repo.transition(job.id, ["queued"], "cancelled", finished_at=now()):
                 await self.hub.publish(job.id, "job-status", {"status": "cancelled"})
                 await self.hub.publish(job.id, "job-cancelled", {"stage": job.stage})
-        elif job.id in self._running:
+        elif (task := self._running.get(job.id)) is not None:
             self._cancels[job.id].set()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._running[job.id]), timeout=10)
+                await asyncio.wait_for(asyncio.shield(task), timeout=10)
         else:
             raise ReelforgeError(
                 "JOB_STATE_CONFLICT", f"job is {job.status}; only queued or running jobs cancel"
@@ -169,16 +169,23 @@ class JobManager:
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
-            settings = await self.repo.load_settings()
-            for job in await self.repo.jobs_with_status("queued"):
-                if len(self._running) >= settings.max_concurrent_jobs:
-                    break
-                if job.id in self._running:
-                    continue
-                self._cancels[job.id] = asyncio.Event()
-                task = asyncio.create_task(self._run(job, settings), name=f"job-{job.id}")
-                self._running[job.id] = task
-                task.add_done_callback(functools.partial(self._finished, job.id))
+            try:
+                await self._start_queued()
+            except Exception:  # keep dispatching: the next submit or finish wakes us again
+                log.exception("job dispatch failed")
+
+    async def _start_queued(self) -> None:
+        """Start queued jobs, oldest first, while there are free slots."""
+        settings = await self.repo.load_settings()
+        for job in await self.repo.jobs_with_status("queued"):
+            if len(self._running) >= settings.max_concurrent_jobs:
+                break
+            if job.id in self._running:
+                continue
+            self._cancels[job.id] = asyncio.Event()
+            task = asyncio.create_task(self._run(job, settings), name=f"job-{job.id}")
+            self._running[job.id] = task
+            task.add_done_callback(functools.partial(self._finished, job.id))
 
     def _finished(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
