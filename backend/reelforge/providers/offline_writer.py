@@ -6,8 +6,9 @@ for any noun phrase ("C++", "the 1918 flu", "café culture") without knowing its
 and it never invents facts. The writer always writes English, whatever `Brief.language` says.
 
 Sizing is the point: the pipeline inserts `SENTENCE_GAP_SEC` between sentences and
-`SCENE_LEAD_IN_SEC` + `SCENE_TAIL_SEC` around each scene, so the estimate counts those, and a small
-local search adds, drops and swaps optional sentences until the estimate is close to the target.
+`LEAD_IN_SEC` + `TAIL_SEC` around each scene (all from `media/plan.py`), so the estimate counts
+those, and a small local search adds, drops and swaps optional sentences until the estimate is
+close to the target.
 Variants are picked with SHA-256 of the brief, so the same brief and plan give the same script.
 """
 
@@ -20,21 +21,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reelforge.media.plan import LEAD_IN_SEC, SENTENCE_GAP_SEC, TAIL_SEC
 from reelforge.models import Brief, Plan, Scene, Script
 
 __all__ = [
-    "SCENE_LEAD_IN_SEC",
-    "SCENE_TAIL_SEC",
-    "SENTENCE_GAP_SEC",
     "clean_text",
     "count_words",
     "estimate_duration",
     "write_script",
 ]
 
-SENTENCE_GAP_SEC = 0.25
-SCENE_LEAD_IN_SEC = 0.3
-SCENE_TAIL_SEC = 0.6
 TITLE_MAX_CHARS = 40
 
 # Seconds of scene the plan asks for: pacing sets the base, density scales it (8.4 s to 18.6 s).
@@ -66,7 +62,7 @@ def estimate_duration(scenes: Sequence[Scene], words_per_minute: int) -> float:
     for scene in scenes:
         words = sum(count_words(s) for s in scene.sentences)
         gaps = max(0, len(scene.sentences) - 1)
-        total += SCENE_LEAD_IN_SEC + SCENE_TAIL_SEC
+        total += LEAD_IN_SEC + TAIL_SEC
         total += words * 60.0 / words_per_minute + gaps * SENTENCE_GAP_SEC
     return total
 
@@ -916,7 +912,7 @@ class _Sizer:
         self.drafts = drafts
         self.spw = 60.0 / wpm
         self.target = target
-        pad = SCENE_LEAD_IN_SEC + SCENE_TAIL_SEC
+        pad = LEAD_IN_SEC + TAIL_SEC
         self.lead_costs = [[pad + count_words(x) * self.spw for x in d.leads] for d in drafts]
         self.costs = [[self._cost(u) for _, u in d.options] for d in drafts]
         self.shares = self._shares()
