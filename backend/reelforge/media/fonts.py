@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reelforge.files import atomic_output
+
 __all__ = ["FALLBACK_FAMILY", "SYSTEM_FONTS", "Font", "find_font"]
 
 FALLBACK_FAMILY = "Aileron"
@@ -96,14 +98,8 @@ def _place(data: bytes, dest: Path) -> None:
             return
     except OSError:
         pass
-    part = dest.with_name(dest.name + ".part")
-    try:
+    with atomic_output(dest) as part:
         part.write_bytes(data)
-        os.replace(part, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
 
 
 def _clear_others(fonts_dir: Path, keep: str) -> None:

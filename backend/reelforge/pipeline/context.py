@@ -12,6 +12,7 @@ from typing import TypeVar
 import msgspec
 
 from reelforge.errors import JobCancelled
+from reelforge.files import atomic_output
 
 # (fraction of this stage done 0..1, message, current item, total items)
 StageProgress = Callable[[float, str, int | None, int | None], None]
@@ -47,12 +48,10 @@ class StageContext:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to `<name>.part` then rename: a reader sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
+    with atomic_output(path) as part, open(part, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def write_struct(path: Path, value: object) -> None:

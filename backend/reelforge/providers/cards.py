@@ -9,14 +9,13 @@ milliseconds, not seconds.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from reelforge.files import atomic_output
 from reelforge.media.fonts import Font
 
 __all__ = ["CAPTION_ZONE", "PALETTES", "Palette", "render_card"]
@@ -294,12 +293,6 @@ def render_card(
     position = (w - int(w * 0.11), int(h * 0.1))
     draw.text(position, marker, font=marker_font, fill=marker_colour, anchor="ra")
 
-    part = path.with_name(path.name + ".part")
-    try:
+    with atomic_output(path) as part:
         # The ".part" name has no image extension, so the format must be given explicitly.
         image.save(part, format="PNG", compress_level=1)
-        os.replace(part, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise

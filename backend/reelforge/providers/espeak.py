@@ -12,7 +12,6 @@ pauses between sentences and scenes, so trimming would only risk clipping soft c
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.errors import ReelforgeError
+from reelforge.files import atomic_output
 
 __all__ = ["Speech", "VoiceInfo", "list_voices", "silence", "synthesize", "write_wav"]
 
@@ -318,23 +318,19 @@ def write_wav(path: Path, samples: array[int], sample_rate: int) -> None:
 
     Readers (FFmpeg, the media endpoint) therefore never see a half-written file.
     """
-    part = path.with_name(path.name + ".part")
     data = array("h", samples)
     if data.itemsize != 2:  # pragma: no cover - 'h' is 2 bytes on every supported platform
         raise ReelforgeError("VOICE_FAILED", "int16 samples are not 2 bytes on this platform")
     if sys.byteorder == "big":  # WAV is little-endian
         data.byteswap()
     try:
-        with wave.open(str(part), "wb") as out:
+        with atomic_output(path) as part, wave.open(str(part), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(sample_rate)
             out.writeframes(data.tobytes())
-        os.replace(part, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
             raise ReelforgeError("DISK_FULL", f"no space left to write {path.name}") from exc
         raise
 

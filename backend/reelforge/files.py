@@ -1,0 +1,26 @@
+"""Atomic file output: write under `<name>.part`, rename over the final name when whole.
+
+A reader (FFmpeg, the media endpoint, a resumed job) therefore sees the old file or the complete
+new one, never a half-written file under the final name; a crash leaves only a `.part` file,
+which the pipeline runner deletes before it resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield the `.part` path to write; rename it to `path` on success, remove it on failure."""
+    part = path.with_name(path.name + ".part")
+    try:
+        yield part
+        os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
