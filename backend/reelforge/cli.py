@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import hashlib
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -20,6 +19,7 @@ import msgspec
 from reelforge import __version__
 from reelforge.config import Paths, resolve_data_dir
 from reelforge.errors import JobCancelled, ReelforgeError
+from reelforge.files import atomic_output
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.models import Brief, JobRequest
 from reelforge.pipeline.context import StageContext
@@ -95,9 +95,8 @@ async def render(request: JobRequest, output: Path, data_dir: Path) -> Path:
 def _publish(video: Path, output: Path) -> Path:
     """Copy the finished video to the user's path without ever exposing a partial file."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    part = output.with_name(output.name + ".part")
-    shutil.copyfile(video, part)
-    os.replace(part, output)
+    with atomic_output(output) as part:
+        shutil.copyfile(video, part)
     return output.resolve()
 
 

@@ -11,6 +11,7 @@ import asyncio
 import wave
 from array import array
 
+from reelforge.files import atomic_output
 from reelforge.media import commands
 from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
 from reelforge.media.ffmpeg import run_ffmpeg
@@ -123,14 +124,13 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
     ctx.check_cancelled()
     ctx.progress(0.2, "Mixing narration and music", None, None)
-    premix_part = PREMIX + ".part"
-    await run_ffmpeg(
-        ctx.ffmpeg,
-        commands.premix_args(NARRATION, plan.duration, request.render.music, premix_part),
-        cwd=ctx.workdir,
-        cancel=ctx.cancel,
-    )
-    ctx.path(premix_part).replace(ctx.path(PREMIX))
+    with atomic_output(ctx.path(PREMIX)) as part:
+        await run_ffmpeg(
+            ctx.ffmpeg,
+            commands.premix_args(NARRATION, plan.duration, request.render.music, str(part)),
+            cwd=ctx.workdir,
+            cancel=ctx.cancel,
+        )
     ctx.progress(0.5, "Measuring loudness", None, None)
     stderr = await run_ffmpeg(
         ctx.ffmpeg, commands.loudnorm_measure_args(PREMIX), cwd=ctx.workdir, cancel=ctx.cancel
@@ -139,14 +139,13 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     if measured is None:
         ctx.warn("loudness could not be measured; using single-pass normalisation")
     ctx.progress(0.75, "Normalising loudness to -14 LUFS", None, None)
-    part = MIX + ".part"
-    await run_ffmpeg(
-        ctx.ffmpeg,
-        commands.loudnorm_apply_args(PREMIX, measured, part),
-        cwd=ctx.workdir,
-        cancel=ctx.cancel,
-    )
-    ctx.path(part).replace(ctx.path(MIX))
+    with atomic_output(ctx.path(MIX)) as part:
+        await run_ffmpeg(
+            ctx.ffmpeg,
+            commands.loudnorm_apply_args(PREMIX, measured, str(part)),
+            cwd=ctx.workdir,
+            cancel=ctx.cancel,
+        )
     write_struct(ctx.path(OUTPUT), plan)
     ctx.log(f"compose: {len(plan.chunks)} chunks, {plan.duration:.2f} s at {plan.fps} fps")
     ctx.progress(1.0, "Composition ready", None, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from reelforge.files import atomic_output
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.filtergraph import concat_list_entry
@@ -52,20 +53,19 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
         async with limit:
             ctx.check_cancelled()
             target.parent.mkdir(parents=True, exist_ok=True)
-            part = chunk.output + ".part"
 
             def on_progress(seconds: float) -> None:
                 done_frames[position] = min(seconds, chunk.frames / plan.fps)
                 report()
 
-            await run_ffmpeg(
-                ctx.ffmpeg,
-                commands.chunk_args(plan, chunk, part),
-                cwd=ctx.workdir,
-                on_progress=on_progress,
-                cancel=ctx.cancel,
-            )
-            ctx.path(part).replace(target)
+            with atomic_output(target) as part:
+                await run_ffmpeg(
+                    ctx.ffmpeg,
+                    commands.chunk_args(plan, chunk, str(part)),
+                    cwd=ctx.workdir,
+                    on_progress=on_progress,
+                    cancel=ctx.cancel,
+                )
             done_frames[position] = chunk.frames / plan.fps
             finished += 1
             report()
@@ -82,16 +82,18 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     listing = "\n".join(concat_list_entry(Path(c.output).name) for c in plan.chunks) + "\n"
     write_atomic(ctx.path(plan.concat_list), listing.encode())
     ctx.progress(CHUNK_SHARE, "Muxing video and audio", len(plan.chunks), len(plan.chunks))
-    part = VIDEO + ".part"
     ctx.path(VIDEO).parent.mkdir(parents=True, exist_ok=True)
-    await run_ffmpeg(ctx.ffmpeg, commands.mux_args(plan, part), cwd=ctx.workdir, cancel=ctx.cancel)
-    ctx.path(part).replace(ctx.path(VIDEO))
+    with atomic_output(ctx.path(VIDEO)) as part:
+        await run_ffmpeg(
+            ctx.ffmpeg, commands.mux_args(plan, str(part)), cwd=ctx.workdir, cancel=ctx.cancel
+        )
 
     first = plan.chunks[0]
     thumb_at = min(first.frames / plan.fps / 2, max(0.0, plan.duration - 0.1))
-    part = THUMBNAIL + ".part"
-    await run_ffmpeg(ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, part), cwd=ctx.workdir)
-    ctx.path(part).replace(ctx.path(THUMBNAIL))
+    with atomic_output(ctx.path(THUMBNAIL)) as part:
+        await run_ffmpeg(
+            ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, str(part)), cwd=ctx.workdir
+        )
     ctx.progress(1.0, "Video ready", len(plan.chunks), len(plan.chunks))
 
 
