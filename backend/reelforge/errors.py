@@ -78,6 +78,45 @@ CATALOGUE: dict[str, ErrorKind] = {
         "Job was interrupted",
         "The server stopped while the job ran and could not resume it; retry the job.",
     ),
+    "PROJECT_NOT_FOUND": ErrorKind(
+        404, "Project not found", "List projects with GET /api/projects."
+    ),
+    "ASSET_NOT_FOUND": ErrorKind(
+        404, "Asset not found", "List a project's assets with GET /api/projects/{id}/assets."
+    ),
+    "SEGMENT_NOT_FOUND": ErrorKind(
+        404, "Segment not found", "Reload the timeline with GET /api/projects/{id}/timeline."
+    ),
+    "EXPORT_NOT_FOUND": ErrorKind(404, "Export not found", "Start one with POST /api/exports."),
+    "VERSION_CONFLICT": ErrorKind(
+        409,
+        "The timeline changed",
+        "Reload the timeline, then apply the edit to the current version.",
+    ),
+    "NOTHING_TO_UNDO": ErrorKind(409, "Nothing to undo", "The timeline is at its first version."),
+    "NOTHING_TO_REDO": ErrorKind(409, "Nothing to redo", "There is no undone edit to redo."),
+    "SEGMENT_INACTIVE": ErrorKind(
+        409,
+        "Segment is not on the timeline",
+        "Edit a segment from the current timeline (GET /api/projects/{id}/timeline).",
+    ),
+    "TIMELINE_EMPTY": ErrorKind(
+        409, "The timeline is empty", "Add an asset to the timeline first."
+    ),
+    "ASSET_IN_USE": ErrorKind(
+        409, "Asset is on the timeline", "Delete its segments from the timeline first."
+    ),
+    "EDIT_OUT_OF_RANGE": ErrorKind(
+        422, "Edit out of range", "Use a time inside the range given in `allowed`."
+    ),
+    "MEDIA_UNREADABLE": ErrorKind(
+        422,
+        "Not a readable video",
+        "Upload a complete video file (MP4, MOV, WebM, MKV...) with a video stream.",
+    ),
+    "MALFORMED_UPLOAD": ErrorKind(
+        400, "Malformed upload", "Send the file as multipart/form-data in a field named `file`."
+    ),
     "INTERNAL_ERROR": ErrorKind(
         500, "Internal error", "Retry; if it persists, report the correlationId."
     ),
