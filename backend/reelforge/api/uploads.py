@@ -1,0 +1,253 @@
+"""Receiving one uploaded file from a streamed `multipart/form-data` body.
+
+Videos run to gigabytes, so the body is never held in memory: it is fed chunk by chunk from
+`request.stream()` to the `multipart` package's sans-IO `PushMultipartParser`, and the file
+part's bytes go straight to disk, written in ~1 MiB batches from a worker thread so the event
+loop never waits on the disk. The size limit is enforced while streaming (and up front from
+Content-Length), so an oversized upload is cut off at the limit, not after it has filled the
+disk. The file is written through `atomic_output`: it appears under its final name only when
+the whole body has arrived and parsed, and any failure or cancellation removes the partial file.
+
+Only the file part named `field` is kept (the first one, if a client sends several). Other
+parts, text fields included, are read and discarded: no route needs them yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import re
+import unicodedata
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import multipart  # type: ignore[import-untyped]
+from litestar import Request
+from litestar.exceptions import ClientException, InternalServerException
+
+from reelforge.errors import ReelforgeError
+from reelforge.files import atomic_output
+
+HEADROOM = 64 * 1024  # multipart headers, boundaries and small fields around the file
+_BATCH = 1024 * 1024  # bytes buffered before one write in a worker thread
+_MAX_BOUNDARY = 200  # RFC 2046 allows 70; be lenient, but bounded
+_MAX_NAME = 120
+_MAX_EXTENSION = 16
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """An upload saved completely at `path`."""
+
+    path: Path  # the `dest` given to receive_upload
+    filename: str  # the client's file name, made safe for display (safe_filename)
+    content_type: str | None  # as the client declared it; not to be trusted
+    size: int  # bytes of the file part
+
+
+@dataclass
+class _FilePart:
+    filename: str | None
+    content_type: str | None
+    size: int = 0
+
+
+def safe_filename(name: str | None, fallback: str = "upload") -> str:
+    """The base name of a client's file name, fit to show and store as a label.
+
+    Any directory part (`/` or `\\`) goes, then control and format characters (newlines, bidi
+    overrides), leading dots, dashes and spaces; whitespace runs become one space; the result
+    is capped at 120 characters, keeping the extension. `fallback` if nothing is left.
+    """
+    text = "".join(c for c in name or "" if unicodedata.category(c) not in ("Cc", "Cf"))
+    text = _PATH_SEPARATORS.split(text)[-1]
+    text = _WHITESPACE.sub(" ", text).lstrip(". -").rstrip()
+    if len(text) > _MAX_NAME:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and 0 < len(extension) <= _MAX_EXTENSION:
+            text = stem[: _MAX_NAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            text = text[:_MAX_NAME].rstrip()
+    return text or fallback
+
+
+async def receive_upload(
+    request: Request[Any, Any, Any], dest: Path, *, max_bytes: int, field: str = "file"
+) -> ReceivedFile:
+    """Stream the multipart part `field` of the request body into `dest`.
+
+    The route handler must set `request_max_body_size=None`: `request.stream()` raises
+    Litestar's 413 as soon as the body passes the limit resolved for the handler (the app's
+    1 MiB JSON limit otherwise); this function enforces `max_bytes` itself. `dest`'s folder
+    must exist; `dest.part` is used while writing. Raises ReelforgeError:
+    UNSUPPORTED_MEDIA_TYPE (not multipart/form-data), PAYLOAD_TOO_LARGE (file part over
+    `max_bytes`, or Content-Length over `max_bytes` + 64 KiB), MALFORMED_UPLOAD (no boundary,
+    broken or cut-off body, client gone), VALIDATION_FAILED (no file in `field`),
+    MEDIA_UNREADABLE (empty file), DISK_FULL. Nothing is left on disk after a failure.
+    """
+    boundary = _boundary(request.headers.get("content-type", ""))
+    declared = _declared_length(request)
+    if declared is not None and declared > max_bytes + HEADROOM:
+        raise _too_large(max_bytes)
+    try:
+        parser = multipart.PushMultipartParser(
+            boundary, content_length=-1 if declared is None else declared
+        )
+    except multipart.MultipartError as exc:
+        raise ReelforgeError("MALFORMED_UPLOAD", f"bad multipart boundary: {exc}") from None
+    with atomic_output(dest) as part_path:
+        saved = await _save(request, parser, part_path, field=field, max_bytes=max_bytes)
+        part = _checked(saved, field)
+    return ReceivedFile(
+        path=dest,
+        filename=safe_filename(part.filename),
+        content_type=part.content_type,
+        size=part.size,
+    )
+
+
+def _boundary(content_type: str) -> str:
+    media_type, options = multipart.parse_options_header(content_type)
+    if media_type != "multipart/form-data":
+        got = media_type or "no Content-Type"
+        raise ReelforgeError(
+            "UNSUPPORTED_MEDIA_TYPE", f"send the file as multipart/form-data, not {got}"
+        )
+    boundary = options.get("boundary")
+    if not isinstance(boundary, str) or not boundary or len(boundary) > _MAX_BOUNDARY:
+        raise ReelforgeError(
+            "MALFORMED_UPLOAD", "the multipart/form-data Content-Type has no valid boundary"
+        )
+    return boundary
+
+
+def _declared_length(request: Request[Any, Any, Any]) -> int | None:
+    try:
+        length = request.content_length
+    except ClientException:
+        raise ReelforgeError("MALFORMED_UPLOAD", "the Content-Length header is invalid") from None
+    if length is not None and length < 0:
+        raise ReelforgeError("MALFORMED_UPLOAD", "the Content-Length header is invalid")
+    return length
+
+
+def _too_large(max_bytes: int) -> ReelforgeError:
+    megabytes = max_bytes / (1024 * 1024)
+    return ReelforgeError(
+        "PAYLOAD_TOO_LARGE",
+        f"the file is larger than the upload limit of {megabytes:.10g} MB",
+        limitBytes=max_bytes,
+    )
+
+
+def _checked(part: _FilePart | None, field: str) -> _FilePart:
+    if part is None:
+        raise ReelforgeError(
+            "VALIDATION_FAILED",
+            f"{field}: no file was sent",
+            errors=[{"field": field, "message": "a file is required (a part with a filename)"}],
+        )
+    if part.size == 0:
+        raise ReelforgeError("MEDIA_UNREADABLE", "the file is empty")
+    return part
+
+
+async def _save(
+    request: Request[Any, Any, Any], parser: Any, path: Path, *, field: str, max_bytes: int
+) -> _FilePart | None:
+    """Parse the whole body, writing the first file part named `field` to `path`."""
+    file = await asyncio.to_thread(path.open, "wb")
+    try:
+        receiver = _Receiver(parser, _BatchWriter(file), field=field, max_bytes=max_bytes)
+        async with contextlib.aclosing(_body(request)) as chunks:
+            async for chunk in chunks:
+                await receiver.feed(chunk)
+        await receiver.finish()
+    except multipart.MultipartError as exc:
+        raise ReelforgeError("MALFORMED_UPLOAD", f"the multipart body is broken: {exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise ReelforgeError("DISK_FULL", "the disk filled up while saving the upload") from exc
+        raise
+    finally:
+        file.close()  # after a cancel, this waits for the write still running in its thread
+    return receiver.found
+
+
+async def _body(request: Request[Any, Any, Any]) -> AsyncGenerator[bytes, None]:
+    """`request.stream()`, with a client that went away reported as a broken upload."""
+    async with contextlib.aclosing(request.stream()) as stream:
+        while True:
+            try:
+                chunk = await anext(stream)
+            except StopAsyncIteration:
+                return
+            except InternalServerException:  # Litestar's "client disconnected prematurely"
+                raise ReelforgeError(
+                    "MALFORMED_UPLOAD", "the connection closed before the upload was complete"
+                ) from None
+            yield chunk
+
+
+class _Receiver:
+    """Feeds body chunks to the parser, and the bytes of the file part to the writer."""
+
+    def __init__(self, parser: Any, writer: _BatchWriter, *, field: str, max_bytes: int) -> None:
+        self._parser = parser
+        self._writer = writer
+        self._field = field
+        self._max_bytes = max_bytes
+        self._total = 0
+        self._current: _FilePart | None = None  # the part being written; None while skipping
+        self.found: _FilePart | None = None
+
+    async def feed(self, chunk: bytes) -> None:
+        """One chunk of the body; the empty chunk that ends the stream closes the parser."""
+        self._total += len(chunk)
+        if self._total > self._max_bytes + HEADROOM:
+            raise _too_large(self._max_bytes)
+        for event in self._parser.parse(chunk):
+            if event is None:  # the end of a part
+                self._current = None
+            elif isinstance(event, bytes | bytearray):
+                await self._write(event)
+            elif self.found is None and event.name == self._field and event.filename:
+                self.found = self._current = _FilePart(event.filename, event.content_type)
+
+    async def finish(self) -> None:
+        """Raise if the body stopped before its closing boundary; write what is buffered."""
+        if not self._parser.closed:
+            self._parser.close()
+        await self._writer.flush()
+
+    async def _write(self, data: bytes | bytearray) -> None:
+        part = self._current
+        if part is None:
+            return  # a part we do not keep
+        part.size += len(data)
+        if part.size > self._max_bytes:
+            raise _too_large(self._max_bytes)
+        await self._writer.write(data)
+
+
+class _BatchWriter:
+    """Collects small chunks and writes them ~1 MiB at a time from a worker thread."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._pending = bytearray()
+
+    async def write(self, chunk: bytes | bytearray) -> None:
+        self._pending += chunk
+        if len(self._pending) >= _BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, bytearray()
+            await asyncio.to_thread(self._file.write, batch)

@@ -1,0 +1,130 @@
+"""verify_video on real files made by FFmpeg: good videos pass, everything else says why not."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from reelforge.media.probe import ProbeError
+from reelforge.media.verify import verify_video
+
+FFMPEG = str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _make(*args: str) -> None:
+    subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
+        check=True,
+        timeout=60,
+    )
+
+
+def _truncate(source: Path, target: Path, fraction: float = 0.6) -> None:
+    data = source.read_bytes()
+    target.write_bytes(data[: int(len(data) * fraction)])
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small real files, built once for the module."""
+    root = tmp_path_factory.mktemp("verify")
+    video = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3"]
+    sine = ["-f", "lavfi", "-i", "sine=frequency=440:duration=3"]
+    x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    with_audio = [*video, *sine, *x264, "-c:a", "aac", "-shortest"]
+    _make(*with_audio, str(root / "clip.mp4"))
+    _make(*with_audio, "-movflags", "+faststart", str(root / "faststart.mp4"))
+    # A keyframe every 10 frames: the seek to the last second lands past the cut.
+    _make(*with_audio, "-g", "10", "-movflags", "+faststart", str(root / "faststart-gop10.mp4"))
+    _make(*video, *x264, str(root / "silent.mp4"))
+    _make(
+        "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", *x264, str(root / "clip.mov")
+    )  # fmt: skip
+    _make(
+        "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", *sine,
+        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+        "-c:a", "libopus", "-shortest", str(root / "clip.webm"),
+    )  # fmt: skip
+    _make(*sine, "-t", "2", "-c:a", "aac", str(root / "audio.m4a"))
+    _make("-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", str(root / "still.png"))
+    _make("-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", str(root / "still.jpg"))
+    _make(
+        "-i", str(root / "audio.m4a"), "-i", str(root / "still.png"), "-map", "0", "-map", "1",
+        "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic", str(root / "cover.m4a"),
+    )  # fmt: skip
+    _truncate(root / "clip.mp4", root / "cut-clip.mp4")
+    _truncate(root / "faststart.mp4", root / "cut-faststart.mp4")
+    _truncate(root / "faststart-gop10.mp4", root / "cut-faststart-gop10.mp4")
+    _truncate(root / "clip.webm", root / "cut-clip.webm")
+    (root / "notes.txt").write_text("not a video, just some words\n" * 20)
+    (root / "empty.mp4").write_bytes(b"")
+    (root / "noise.mp4").write_bytes(random.Random(1234).randbytes(200_000))
+    return root
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "duration", "fps", "audio"),
+    [
+        ("clip.mp4", 3.0, 25.0, True),
+        ("faststart.mp4", 3.0, 25.0, True),
+        ("silent.mp4", 3.0, 25.0, False),
+        ("clip.mov", 2.0, 30.0, False),
+        ("clip.webm", 2.0, 25.0, True),
+    ],
+)
+async def test_accepts_complete_videos(
+    media: Path, name: str, duration: float, fps: float, audio: bool
+) -> None:
+    info = await verify_video(FFMPEG, media / name)
+    assert info.duration == pytest.approx(duration, abs=0.05)
+    video = info.video
+    assert video is not None
+    assert (video.width, video.height, video.fps) == (320, 240, fps)
+    assert (info.audio is not None) == audio
+
+
+@pytest.mark.anyio
+async def test_accepts_a_video_whose_name_starts_with_a_dash(media: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "-i.upload"  # also: no telling extension, as the upload path has
+    odd.write_bytes((media / "clip.mp4").read_bytes())
+    info = await verify_video(FFMPEG, odd)
+    assert info.duration == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("notes.txt", "the file is text, not media"),
+        ("empty.mp4", "the file is empty"),
+        ("noise.mp4", "not in a video format"),
+        ("missing.mp4", "does not exist"),
+        ("audio.m4a", "the file has no video stream"),
+        ("cover.m4a", "the file has no video stream"),
+        ("still.png", "still images are not supported yet; upload a video"),
+        ("still.jpg", "still images are not supported yet; upload a video"),
+        ("cut-clip.mp4", "incomplete or damaged: its index \\(moov atom\\) is missing"),
+        ("cut-faststart.mp4", "incomplete or damaged: its last second does not decode"),
+        ("cut-faststart-gop10.mp4", "incomplete or damaged: its last second holds no data"),
+        ("cut-clip.webm", "incomplete or damaged: its last second"),
+    ],
+)
+async def test_refuses_with_a_reason(media: Path, name: str, message: str) -> None:
+    with pytest.raises(ProbeError, match=message):
+        await verify_video(FFMPEG, media / name)
+
+
+@pytest.mark.anyio
+async def test_the_timeout_bounds_the_whole_check(media: Path) -> None:
+    with pytest.raises(ProbeError, match="took longer than"):
+        await verify_video(FFMPEG, media / "clip.mp4", timeout=0.001)
