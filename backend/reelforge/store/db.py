@@ -46,6 +46,11 @@ class Database:
             raise
         return cls(path, writer, reader)
 
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read connection, for queries that need more than fetchone/fetchall."""
+        return self._reader
+
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()

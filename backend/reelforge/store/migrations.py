@@ -54,4 +54,65 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        fps INTEGER NOT NULL,
+        source_job_id TEXT,
+        current_version INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX projects_created ON projects (created_at);
+
+    CREATE TABLE assets (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('original', 'generated')),
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        duration REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        fps REAL,
+        video_codec TEXT NOT NULL,
+        audio_codec TEXT,
+        thumbnail_path TEXT,
+        proxy_path TEXT,
+        proxy_status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (proxy_status IN ('pending', 'ready', 'failed')),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX assets_project ON assets (project_id, created_at);
+
+    CREATE TABLE segments (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+        start_frame INTEGER NOT NULL CHECK (start_frame >= 0),
+        end_frame INTEGER NOT NULL CHECK (end_frame > start_frame),
+        origin TEXT NOT NULL,
+        grade TEXT,
+        parent_id TEXT,
+        version INTEGER NOT NULL
+    );
+    CREATE INDEX segments_project ON segments (project_id);
+    CREATE INDEX segments_asset ON segments (asset_id);
+
+    CREATE TABLE timeline_versions (
+        project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        parent INTEGER,
+        label TEXT NOT NULL,
+        segment_ids TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (project_id, version)
+    );
+    """,
 )

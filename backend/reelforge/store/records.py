@@ -46,3 +46,41 @@ class ArtifactRecord(msgspec.Struct, kw_only=True):
     mime: str
     size: int
     created_at: str
+
+
+ProxyStatus = Literal["pending", "ready", "failed"]
+
+
+class ProjectRecord(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    description: str
+    width: int
+    height: int
+    fps: int
+    source_job_id: str | None
+    current_version: int
+    created_at: str
+    updated_at: str
+
+
+class AssetRecord(msgspec.Struct, kw_only=True):
+    """An imported (or generated) video file of a project, as probed on arrival."""
+
+    id: str
+    project_id: str
+    name: str
+    origin: Literal["original", "generated"]
+    path: str  # relative to the data dir
+    size: int
+    format: str
+    duration: float
+    width: int
+    height: int
+    fps: float | None
+    video_codec: str
+    audio_codec: str | None
+    thumbnail_path: str | None
+    proxy_path: str | None
+    proxy_status: ProxyStatus
+    created_at: str

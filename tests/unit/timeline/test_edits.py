@@ -1,0 +1,125 @@
+"""The pure edit rules, and the undo/redo branch rule of the store."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from reelforge.errors import ReelforgeError
+from reelforge.media.grade import Grade
+from reelforge.store.db import Database
+from reelforge.store.projects import ProjectStore
+from reelforge.store.records import AssetRecord
+from reelforge.store.repository import now
+from reelforge.timeline import edits
+from reelforge.timeline.model import Segment, Timeline
+from reelforge.timeline.service import TimelineService
+
+counter = itertools.count()
+
+
+def new_id() -> str:
+    return f"s{next(counter)}"
+
+
+def seg(start: int, end: int, asset: str = "a") -> Segment:
+    return Segment(
+        id=new_id(), project_id="p", asset_id=asset, start=start, end=end,
+        origin="original", version=1,
+    )  # fmt: skip
+
+
+def test_split_keeps_frames_and_order() -> None:
+    first, second = seg(0, 90), seg(0, 30, "b")
+    out, left, right = edits.split((first, second), first.id, 40, fps=30, version=2, new_id=new_id)
+    assert [s.id for s in out] == [left.id, right.id, second.id]
+    assert (left.start, left.end, right.start, right.end) == (0, 40, 40, 90)
+    assert left.parent_id == right.parent_id == first.id
+
+
+@pytest.mark.parametrize("at", [0, 90, -5, 200])
+def test_split_outside_the_segment_names_the_allowed_range(at: int) -> None:
+    first = seg(0, 90)
+    with pytest.raises(ReelforgeError) as caught:
+        edits.split((first,), first.id, at, fps=30, version=2, new_id=new_id)
+    assert caught.value.code == "EDIT_OUT_OF_RANGE"
+    assert caught.value.extra["allowed"] == {"start": round(1 / 30, 6), "end": round(89 / 30, 6)}
+
+
+def test_trim_may_extend_into_unused_source_but_not_into_a_neighbour() -> None:
+    left, right = seg(0, 40), seg(40, 90)
+    _, longer = edits.trim(
+        (right, left), right.id, 40, 120, source_frames=120, fps=30, version=2, new_id=new_id
+    )
+    assert (longer.start, longer.end) == (40, 120)
+    with pytest.raises(ReelforgeError) as caught:
+        edits.trim(
+            (left, right), right.id, 30, 90, source_frames=120, fps=30, version=2, new_id=new_id
+        )
+    assert caught.value.code == "EDIT_OUT_OF_RANGE"
+    assert caught.value.extra["allowed"]["start"] == round(40 / 30, 6)
+    with pytest.raises(ReelforgeError):  # zero-length result
+        edits.trim((left,), left.id, 10, 10, source_frames=120, fps=30, version=2, new_id=new_id)
+    with pytest.raises(ReelforgeError):  # beyond the source
+        edits.trim((left,), left.id, 0, 121, source_frames=120, fps=30, version=2, new_id=new_id)
+
+
+def test_reorder_needs_a_permutation_and_move_clamps() -> None:
+    a, b, c = seg(0, 10), seg(10, 20), seg(20, 30)
+    assert edits.reorder((a, b, c), [c.id, a.id, b.id]) == (c, a, b)
+    with pytest.raises(ReelforgeError) as caught:
+        edits.reorder((a, b, c), [c.id, a.id])
+    assert caught.value.code == "VALIDATION_FAILED"
+    assert edits.move((a, b, c), a.id, 99) == (b, c, a)
+
+
+def test_neutral_grade_removes_the_grade() -> None:
+    a = seg(0, 10)
+    out, graded = edits.regrade((a,), a.id, Grade(contrast=0.3), version=2, new_id=new_id)
+    assert graded.source == "graded"
+    _, plain = edits.regrade(out, graded.id, Grade(), version=3, new_id=new_id)
+    assert plain.grade is None and plain.source == "original"
+
+
+def test_locate_maps_timeline_frames_to_source_frames() -> None:
+    a, b = seg(100, 130), seg(5, 15, "b")
+    timeline = Timeline(project_id="p", version=1, fps=30, segments=(a, b))
+    assert timeline.locate(0) == (a, 100)
+    assert timeline.locate(29) == (a, 129)
+    assert timeline.locate(30) == (b, 5)
+    assert timeline.locate(40) is None
+
+
+@pytest.mark.anyio
+async def test_redo_after_a_new_edit_follows_the_newest_branch(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        store = ProjectStore(db)
+        service = TimelineService(store)
+        project = await store.create_project(
+            name="p", description="", width=320, height=240, fps=30
+        )
+        asset = AssetRecord(
+            id="asset", project_id=project.id, name="a.mp4", origin="original", path="a.mp4",
+            size=1, format="mp4", duration=3.0, width=320, height=240, fps=30.0,
+            video_codec="h264", audio_codec=None, thumbnail_path=None, proxy_path=None,
+            proxy_status="pending", created_at=now(),
+        )  # fmt: skip
+        await store.add_asset(asset)
+        base, only = await service.insert(project.id, asset)
+        await service.split(only.id, 1.0, base.version)  # branch 1
+        await service.undo(project.id, None)
+        second = await service.delete(only.id, base.version)  # branch 2 replaces it
+        await service.undo(project.id, None)
+        redone = await service.redo(project.id, base.version)
+        assert redone == second
+        with pytest.raises(ReelforgeError) as caught:
+            await service.redo(project.id, None)
+        assert caught.value.code == "NOTHING_TO_REDO"
+        with pytest.raises(ReelforgeError) as stale:
+            await service.undo(project.id, base.version)
+        assert stale.value.code == "VERSION_CONFLICT"
+    finally:
+        await db.close()
