@@ -14,7 +14,8 @@ import functools
 import logging
 import shutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +38,35 @@ PROGRESS_INTERVAL_SEC = 0.5
 
 Pipeline = Callable[[JobRequest, StageContext, Callable[..., None]], Awaitable[list[OutputFile]]]
 
-EXTENSIONS = {
-    "video": ".mp4",
-    "thumbnail": ".jpg",
-    "captions-srt": ".srt",
-    "captions-vtt": ".vtt",
-    "script": ".json",
-}
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job: how to read its stored request, and how to run it.
+
+    `run` gets the decoded request, a stage context and a progress callback, and returns the
+    files to publish as the job's artifacts. It must be resumable: a job stopped by a shutdown
+    or a crash runs again from the start of `run`, with its work dir as it was left.
+    """
+
+    name: str
+    request_type: type[Any]
+    stages: tuple[str, ...]
+    run: Callable[[Any, StageContext, Callable[..., None]], Awaitable[list[OutputFile]]]
+
+    def decode(self, request: dict[str, Any]) -> Any:
+        return msgspec.convert(request, self.request_type)
+
+
+def generation_kind(pipeline: Pipeline = run_pipeline) -> JobKind:
+    return JobKind("generate", JobRequest, STAGE_NAMES, pipeline)
 
 
 class JobManager:
-    def __init__(
-        self, repo: Repository, hub: EventHub, paths: Paths, pipeline: Pipeline = run_pipeline
-    ):
+    def __init__(self, repo: Repository, hub: EventHub, paths: Paths, kinds: Iterable[JobKind]):
         self.repo = repo
         self.hub = hub
         self.paths = paths
-        self.pipeline = pipeline
+        self.kinds = {kind.name: kind for kind in kinds}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancels: dict[str, asyncio.Event] = {}
         self._wake = asyncio.Event()
@@ -71,9 +84,9 @@ class JobManager:
         """Jobs left `running` by a crash are resumed, or failed if they keep dying."""
         for job in await self.repo.jobs_with_status("running"):
             try:
-                msgspec.convert(job.request, JobRequest)
+                self.kinds[job.kind].decode(job.request)
                 resumable = job.attempts < MAX_ATTEMPTS
-            except msgspec.ValidationError:
+            except (KeyError, msgspec.ValidationError):
                 resumable = False
             if resumable:
                 await self.repo.transition(job.id, ["running"], "queued", eta_sec=None)
@@ -104,14 +117,16 @@ class JobManager:
 
     # commands
 
-    async def submit(self, request: JobRequest) -> JobRecord:
+    async def submit(self, request: msgspec.Struct, kind: str = "generate") -> JobRecord:
+        if kind not in self.kinds:
+            raise KeyError(kind)
         settings = await self.repo.load_settings()
         if await self.repo.count_jobs("queued") >= settings.max_queued_jobs:
             raise ReelforgeError(
                 "QUEUE_FULL",
                 f"{settings.max_queued_jobs} jobs are already waiting; try again later",
             )
-        job = await self.repo.create_job(msgspec.to_builtins(request))
+        job = await self.repo.create_job(msgspec.to_builtins(request), kind)
         await self.hub.publish(job.id, "job-status", {"status": "queued"})
         self._wake.set()
         return job
@@ -199,10 +214,11 @@ class JobManager:
         ):  # fmt: skip
             return
         await self.hub.publish(job.id, "job-status", {"status": "running"})
-        progress = ProgressPump(self, job.id, job.percent)
+        kind = self.kinds.get(job.kind) or self.kinds["generate"]
+        progress = ProgressPump(self, job.id, job.percent, kind.stages)
         workdir = self.workdir(job.id)
         try:
-            request = msgspec.convert(job.request, JobRequest)
+            request = kind.decode(job.request)
             self._check_disk(settings)
             ctx = StageContext(
                 workdir=workdir,
@@ -212,7 +228,7 @@ class JobManager:
                 log=progress.log,
                 warn=progress.warn,
             )
-            outputs = await self.pipeline(request, ctx, progress.report)
+            outputs = await kind.run(request, ctx, progress.report)
             await progress.drain()
             artifacts = await self._register(job.id, outputs)
             await self.repo.transition(
@@ -278,7 +294,7 @@ class JobManager:
                 id=new_id(),
                 job_id=job_id,
                 kind=item.kind,
-                filename=f"{job_id}-{item.kind}{EXTENSIONS.get(item.kind, '')}",
+                filename=f"{job_id}-{item.kind}{item.path.suffix}",
                 path=str(item.path.relative_to(self.paths.root)),
                 mime=item.mime,
                 size=item.path.stat().st_size,
@@ -309,8 +325,9 @@ class ProgressPump:
     every stage change), which keeps the event log small without making the bar feel stuck.
     """
 
-    def __init__(self, manager: JobManager, job_id: str, percent: float):
+    def __init__(self, manager: JobManager, job_id: str, percent: float, stages: tuple[str, ...]):
         self._manager = manager
+        self._stages = stages
         self._job_id = job_id
         self._queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
         self._task = asyncio.create_task(self._pump())
@@ -336,7 +353,7 @@ class ProgressPump:
                 "step-progress",
                 {
                     "stage": stage,
-                    "stageIndex": STAGE_NAMES.index(stage) if stage in STAGE_NAMES else None,
+                    "stageIndex": self._stages.index(stage) if stage in self._stages else None,
                     "percent": percent,
                     "message": message,
                     "currentItem": current,

@@ -1,0 +1,1 @@
+"""Exports: a timeline snapshot rendered incrementally from cached, normalised segment clips."""
