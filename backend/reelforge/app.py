@@ -14,23 +14,36 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.di import Provide
 
+from reelforge.api.assets import AssetController
 from reelforge.api.deps import provide_services
 from reelforge.api.docs import assets_router, openapi_config
 from reelforge.api.events import JobEventsController
+from reelforge.api.exports import ExportController
 from reelforge.api.guard import GuardMiddleware
 from reelforge.api.health import HealthController
 from reelforge.api.jobs import JobController
 from reelforge.api.media import MediaController
+from reelforge.api.previews import PreviewController
 from reelforge.api.problems import EXCEPTION_HANDLERS
+from reelforge.api.projects import ProjectController
+from reelforge.api.segments import SegmentController
 from reelforge.api.settings import SettingsController
 from reelforge.config import Paths
+from reelforge.export.plan import ExportPlan
+from reelforge.export.runner import STAGES as EXPORT_STAGES
+from reelforge.export.runner import run_export
 from reelforge.jobs.events import EventHub
-from reelforge.jobs.manager import JobManager, Pipeline
+from reelforge.jobs.manager import JobKind, JobManager, Pipeline, generation_kind
 from reelforge.media.ffmpeg import kill_all
 from reelforge.pipeline.runner import run_pipeline
-from reelforge.services import Services
+from reelforge.services import FfmpegFinder, Services
 from reelforge.store.db import Database
+from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
+from reelforge.timeline.assets import AssetLibrary
+from reelforge.timeline.previews import PreviewService
+from reelforge.timeline.proxies import ProxyWorker
+from reelforge.timeline.service import TimelineService
 
 log = logging.getLogger("reelforge")
 
@@ -51,15 +64,32 @@ def create_app(
         db = await Database.open(paths.db)
         repo = Repository(db)
         hub = EventHub(repo)
-        manager = JobManager(repo, hub, paths, pipeline)
+        export = JobKind("export", ExportPlan, EXPORT_STAGES, run_export)
+        manager = JobManager(repo, hub, paths, [generation_kind(pipeline), export])
+        store = ProjectStore(db)
+        ffmpeg = FfmpegFinder(repo)
+        proxies = ProxyWorker(store, paths, ffmpeg)
         app.state.services = Services(
-            paths=paths, db=db, repo=repo, hub=hub, manager=manager, heartbeat_sec=heartbeat_sec
+            paths=paths,
+            db=db,
+            repo=repo,
+            hub=hub,
+            manager=manager,
+            projects=store,
+            timeline=TimelineService(store),
+            library=AssetLibrary(store, paths, proxies),
+            proxies=proxies,
+            previews=PreviewService(store, paths, ffmpeg),
+            ffmpeg=ffmpeg,
+            heartbeat_sec=heartbeat_sec,
         )
         await manager.start()
+        await proxies.start()
         try:
             yield
         finally:
             hub.close()
+            await proxies.stop()
             await manager.stop()
             kill_all()
             await db.close()
@@ -69,6 +99,11 @@ def create_app(
             HealthController,
             JobController,
             JobEventsController,
+            ProjectController,
+            AssetController,
+            SegmentController,
+            PreviewController,
+            ExportController,
             MediaController,
             SettingsController,
             assets_router(),

@@ -33,11 +33,18 @@ class Paths:
     def cache(self) -> Path:
         return self.root / "cache"
 
+    @property
+    def projects(self) -> Path:
+        return self.root / "projects"
+
     def job_dir(self, job_id: str) -> Path:
         return self.jobs / job_id
 
+    def project_dir(self, project_id: str) -> Path:
+        return self.projects / project_id
+
     def ensure(self) -> Paths:
-        for path in (self.root, self.jobs, self.cache):
+        for path in (self.root, self.jobs, self.cache, self.projects):
             path.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -61,6 +68,7 @@ class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_on
     video_encoder: Literal["libx264", "auto"] = "libx264"
     default_voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 500
+    max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 8192
 
 
 class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -78,6 +86,9 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
         Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] | msgspec.UnsetType
     ) = msgspec.UNSET
     min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
 

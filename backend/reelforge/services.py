@@ -9,8 +9,14 @@ from reelforge.config import Paths
 from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobManager
 from reelforge.media.encoders import FfmpegCapabilities
+from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.store.db import Database
+from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
+from reelforge.timeline.assets import AssetLibrary
+from reelforge.timeline.previews import PreviewService
+from reelforge.timeline.proxies import ProxyWorker
+from reelforge.timeline.service import TimelineService
 
 
 @dataclass
@@ -20,6 +26,23 @@ class Services:
     repo: Repository
     hub: EventHub
     manager: JobManager
+    projects: ProjectStore
+    timeline: TimelineService
+    library: AssetLibrary
+    proxies: ProxyWorker
+    previews: PreviewService
+    ffmpeg: FfmpegFinder
     heartbeat_sec: float = 15.0
     capabilities: dict[str, FfmpegCapabilities] = field(default_factory=dict)
     capabilities_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class FfmpegFinder:
+    """The FFmpeg binary the settings name (or the bundled one), looked up when needed."""
+
+    def __init__(self, repo: Repository):
+        self.repo = repo
+
+    async def __call__(self) -> str:
+        settings = await self.repo.load_settings()
+        return locate_ffmpeg(settings.ffmpeg_path)

@@ -51,6 +51,17 @@ class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
     correlation_id: str
     remediation: str | None = None
     errors: list[FieldError] | None = None
+    # Extension members (RFC 9457 section 3.2), present only for the codes that set them.
+    allowed: dict[str, float] | None = None  # EDIT_OUT_OF_RANGE: the valid {start, end}
+    current_version: int | None = None  # VERSION_CONFLICT: the timeline's version now
+    limit_bytes: int | None = None  # PAYLOAD_TOO_LARGE: the upload limit
+
+
+EXTENSIONS = {
+    "allowed": "allowed",
+    "currentVersion": "current_version",
+    "limitBytes": "limit_bytes",
+}
 
 
 def correlation_id(scope: Scope) -> str:
@@ -102,7 +113,7 @@ def _field_errors(extra: Any) -> list[FieldError]:
             continue
         message = str(item.get("message", "invalid value"))
         match = re.search(r"at `\$\.?([^`]*)`", message)
-        field = item.get("key") or (match.group(1) if match else "") or "body"
+        field = item.get("field") or item.get("key") or (match.group(1) if match else "") or "body"
         message = re.sub(r"\s*-\s*at `[^`]*`", "", message)
         errors.append(FieldError(field=str(field), message=message))
     return errors
@@ -113,16 +124,15 @@ def handle_reelforge_error(request: Request[Any, Any, Any], exc: ReelforgeError)
     if exc.code == "RANGE_NOT_SATISFIABLE" and "size" in exc.extra:
         headers["Content-Range"] = f"bytes */{exc.extra['size']}"
     errors = exc.extra.get("errors")
-    return problem_response(
-        problem_body(
-            exc.code,
-            exc.detail,
-            instance=request.url.path,
-            correlation=correlation_id(request.scope),
-            errors=errors if isinstance(errors, list) else None,
-        ),
-        headers,
+    problem = problem_body(
+        exc.code,
+        exc.detail,
+        instance=request.url.path,
+        correlation=correlation_id(request.scope),
+        errors=_field_errors(errors) if isinstance(errors, list) else None,
     )
+    extensions = {attr: exc.extra[key] for key, attr in EXTENSIONS.items() if key in exc.extra}
+    return problem_response(msgspec.structs.replace(problem, **extensions), headers)
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
