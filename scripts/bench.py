@@ -5,6 +5,12 @@ one plain FFmpeg command encoding a still image for the same duration with the s
 settings. Two floors are measured: the usual `-loop 1` command (re-decodes the PNG each frame)
 and a strict one that decodes it once. Also: cold start (process start to the ready line,
 median of 5) and the server's peak RSS (VmHWM) during the render.
+
+edit: a 10-segment 1080p30 timeline made from generated H.264 sources (x264's default GOP of
+250 frames, like camera footage) uploaded to a real server. Full export time; then trim one
+segment and export again (`incremental/full`). Preview frame latency through the API, p50/p95,
+uncached and cached, next to the same frames cut straight from the 1080p originals by one
+FFmpeg command each (what a tool without proxies does).
 """
 
 from __future__ import annotations
@@ -138,12 +144,147 @@ def bench_render() -> dict[str, float]:
     return results
 
 
+SEGMENTS = 10
+SEGMENT_SEC = 3.0
+PREVIEWS = 40
+
+
+def make_source(ffmpeg: str, path: Path, index: int) -> None:
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=s=1920x1080:r=30:d={SEGMENT_SEC}",
+         "-f", "lavfi", "-i", f"sine=f={220 + 40 * index}:sample_rate=48000:d={SEGMENT_SEC}",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+
+
+def run_export(client: httpx.Client, project_id: str) -> float:
+    started = time.perf_counter()
+    export_id = client.post("/api/exports", json={"projectId": project_id}).json()["id"]
+    while True:
+        view = client.get(f"/api/exports/{export_id}").json()
+        if view["status"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    if view["status"] != "completed":
+        raise SystemExit(f"export failed: {view['error']}")
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def timed_previews(client: httpx.Client, project_id: str, times: list[float]) -> list[float]:
+    out = []
+    for ts in times:
+        started = time.perf_counter()
+        answer = client.post(f"/api/projects/{project_id}/preview/frame", json={"ts": ts})
+        out.append((time.perf_counter() - started) * 1000)
+        answer.raise_for_status()
+    return out
+
+
+def bench_edit() -> dict[str, float]:
+    from reelforge.media.preview import frame_args
+
+    ffmpeg = locate_ffmpeg()
+    with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
+        work = Path(tmp)
+        sources = [work / f"source{n}.mp4" for n in range(SEGMENTS)]
+        for n, path in enumerate(sources):
+            make_source(ffmpeg, path, n)
+        proc, port, _ = start_server(work / "data")
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+                project = client.post(
+                    "/api/projects",
+                    json={"name": "bench", "settings": {"width": 1920, "height": 1080, "fps": 30}},
+                ).json()
+                pid = project["id"]
+                started = time.perf_counter()
+                segments = []
+                for path in sources:
+                    with path.open("rb") as handle:
+                        answer = client.post(
+                            f"/api/projects/{pid}/assets",
+                            files={"file": (path.name, handle, "video/mp4")},
+                        )
+                    answer.raise_for_status()
+                    segments.append(answer.json()["segment"])
+                upload = time.perf_counter() - started
+                while any(
+                    a["proxyStatus"] == "pending"
+                    for a in client.get(f"/api/projects/{pid}/assets").json()["assets"]
+                ):
+                    time.sleep(0.1)
+                proxies = time.perf_counter() - started
+
+                full = run_export(client, pid)
+                middle = segments[SEGMENTS // 2]
+                trim = {"newStartTs": 0.5 + 1 / 30, "newEndTs": SEGMENT_SEC - 0.4}
+                client.post(f"/api/segments/{middle['id']}/trim", json=trim).raise_for_status()
+                incremental = run_export(client, pid)
+
+                duration = client.get(f"/api/projects/{pid}/timeline").json()["duration"]
+                times = [round(duration * (i + 0.5) / PREVIEWS, 3) for i in range(PREVIEWS)]
+                uncached = timed_previews(client, pid, times)
+                cached = timed_previews(client, pid, times)
+        finally:
+            stop(proc)
+
+        direct = []
+        for i in range(PREVIEWS):
+            source = sources[i % SEGMENTS]
+            at = (i * 0.37) % (SEGMENT_SEC - 0.1)
+            started = time.perf_counter()
+            subprocess.run(
+                [ffmpeg, "-v", "error", "-y",
+                 *frame_args(source, at, work / "direct.jpg", width=640, source_fps=30)],
+                check=True,
+            )  # fmt: skip
+            direct.append((time.perf_counter() - started) * 1000)
+
+    results = {
+        "timeline_sec": duration,
+        "upload_sec": upload,
+        "proxies_ready_sec": proxies,
+        "full_export_sec": full,
+        "incremental_export_sec": incremental,
+        "incremental_over_full": incremental / full,
+        "preview_uncached_p50_ms": percentile(uncached, 0.5),
+        "preview_uncached_p95_ms": percentile(uncached, 0.95),
+        "preview_cached_p50_ms": percentile(cached, 0.5),
+        "preview_cached_p95_ms": percentile(cached, 0.95),
+        "direct_original_p50_ms": percentile(direct, 0.5),
+        "direct_original_p95_ms": percentile(direct, 0.95),
+    }
+    print(f"timeline                {duration:8.2f} s ({SEGMENTS} segments of 1080p30 H.264, "
+          f"{os.cpu_count()} cores)")  # fmt: skip
+    print(f"upload 10 files         {upload:8.2f} s (proxies ready after {proxies:.2f} s)")
+    print(f"full export             {full:8.2f} s")
+    print(f"trim one, export again  {incremental:8.2f} s")
+    print(f"incremental/full        {incremental / full:8.3f}   (goal <= 0.25)")
+    print(f"preview uncached p50/p95 {results['preview_uncached_p50_ms']:6.1f} / "
+          f"{results['preview_uncached_p95_ms']:6.1f} ms (goal p50 < 150 ms)")  # fmt: skip
+    print(f"preview cached   p50/p95 {results['preview_cached_p50_ms']:6.1f} / "
+          f"{results['preview_cached_p95_ms']:6.1f} ms (goal p50 < 10 ms)")  # fmt: skip
+    ratio = results["preview_uncached_p50_ms"] / results["direct_original_p50_ms"]
+    print(f"baseline: frame cut from the 1080p original p50/p95 "
+          f"{results['direct_original_p50_ms']:6.1f} / {results['direct_original_p95_ms']:6.1f} ms"
+          f" (uncached preview p50 / baseline p50: {ratio:.2f})")  # fmt: skip
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", choices=["render"])
+    parser.add_argument("which", choices=["render", "edit"])
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
-    results = bench_render()
+    results = bench_render() if args.which == "render" else bench_edit()
     if args.json:
         print(json.dumps(results))
     return 0
