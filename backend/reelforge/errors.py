@@ -27,7 +27,9 @@ CATALOGUE: dict[str, ErrorKind] = {
         422, "Validation failed", "Fix the fields listed in `errors` and send the request again."
     ),
     "UNSUPPORTED_MEDIA_TYPE": ErrorKind(
-        415, "Unsupported media type", "Send the body as application/json."
+        415,
+        "Unsupported media type",
+        "Send the body as application/json (multipart/form-data for uploads).",
     ),
     "NOT_FOUND": ErrorKind(404, "Not found", "Check the URL."),
     "JOB_NOT_FOUND": ErrorKind(404, "Job not found", "List jobs with GET /api/jobs."),
