@@ -2,22 +2,27 @@
 
 `probe()` reads only the container's header, and a header can lie: an MP4 written with
 `-movflags +faststart` keeps its index (`moov`) at the front, so when its tail is cut off (a
-dropped upload, a recording that crashed) it still probes as the full-length video. Decoding
-the whole file would prove it plays, but costs as long as the video. We decode two small
-pieces instead: the first frame, and the last second (reached by an input seek, which uses the
-index and so jumps to where the missing bytes should be). FFmpeg runs with `-v error -xerror`;
-any error message, a non-zero exit or nothing decoded means the file is damaged or incomplete.
+dropped upload, a recording that crashed) it still probes as the full-length video; and a
+container's duration is its longest stream's, which can be audio that outlasts the picture.
+Decoding the whole file would settle both but costs as long as the video. Instead:
+
+1. decode the first frame (it is a video at all);
+2. read every video packet without decoding (`-c copy` to a null output): a missing byte is a
+   demuxer error, and the last packet's end time is the video's real duration;
+3. decode the last second of video (reached by an input seek): the end plays.
+
+Step 3 runs without `-xerror` and judges by frames decoded: right after a seek, open-GOP files
+log reference errors for the frames that precede the first keyframe, which is normal.
 
 Every refusal is a `ProbeError` whose message is a short sentence for the user: the upload
-endpoint shows it as the `detail` of a 422 MEDIA_UNREADABLE problem.
-
-Known limit: a file cut exactly on a packet boundary within its last second decodes cleanly
-up to the cut, so only the frames missing from that last second are lost and it passes.
+endpoint shows it as the `detail` of a 422 MEDIA_UNREADABLE problem. The returned MediaInfo's
+`duration` is the video stream's, which timelines and previews rely on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 from reelforge.media.probe import (
@@ -66,8 +71,13 @@ async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
     if duration <= 0 or (video.fps and duration < 1 / video.fps):
         raise ProbeError("the video is shorter than one frame")
     await _decode_head(ffmpeg, path, timeout)
-    await _decode_tail(ffmpeg, path, max(0.0, duration - TAIL_SECONDS), timeout)
-    return info
+    packets_end = await _video_end(ffmpeg, path, timeout)
+    start = max(0.0, packets_end - TAIL_SECONDS)
+    # Packet times run a frame or two behind with B-frames; the decoded tail's are exact.
+    video_end = start + await _decode_tail(ffmpeg, path, start, timeout)
+    if video.fps and video_end < 1 / video.fps:
+        raise ProbeError("the video is shorter than one frame")
+    return dataclasses.replace(info, duration=min(duration, video_end))
 
 
 def _check_size(path: Path) -> None:
@@ -118,15 +128,38 @@ async def _decode_head(ffmpeg: str, path: Path, timeout: float) -> None:
     await _decode(argv, timeout, "its first frame")
 
 
-async def _decode_tail(ffmpeg: str, path: Path, start: float, timeout: float) -> None:
-    """Decode the video and audio from `start` (an input seek) to the end."""
+async def _video_end(ffmpeg: str, path: Path, timeout: float) -> float:
+    """Read every video packet without decoding; return where the video stream ends."""
     argv = [
-        ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-xerror",
-        "-ss", f"{start:.3f}", "-i", _input_url(path),
-        "-map", "0:v:0", "-map", "0:a:0?",
+        ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
+        "-i", _input_url(path),
+        "-map", "0:v:0", "-c", "copy",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
-    await _decode(argv, timeout, "its last second")
+    code, progress, stderr = await _run(argv, seconds=timeout, what="read it", progress=True)
+    if code != 0 or stderr.strip():
+        raise ProbeError(f"the file is incomplete or damaged: {_complaint(stderr, 'its video')}")
+    end = _last_out_time(progress)
+    if end is None:
+        raise ProbeError("the file is incomplete or damaged: it holds no video data")
+    return end
+
+
+async def _decode_tail(ffmpeg: str, path: Path, start: float, timeout: float) -> float:
+    """Decode the video from `start` (an input seek) to the end; return how long that lasted."""
+    argv = [
+        ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
+        "-ss", f"{start:.3f}", "-i", _input_url(path),
+        "-map", "0:v:0",
+        "-f", "null", "-progress", "pipe:1", "-nostats", "-",
+    ]  # fmt: skip
+    code, progress, stderr = await _run(
+        argv, seconds=timeout, what="decode its last second", progress=True
+    )
+    decoded = _last_out_time(progress)
+    if code != 0 or _frames(progress) == 0 or decoded is None:
+        raise ProbeError(f"the file is incomplete or damaged: its last second {_complaint(stderr)}")
+    return decoded
 
 
 async def _decode(argv: list[str], timeout: float, part: str) -> None:
@@ -137,15 +170,16 @@ async def _decode(argv: list[str], timeout: float, part: str) -> None:
         raise ProbeError(f"the file is incomplete or damaged: {part} holds no data")
 
 
-def _complaint(stderr: str) -> str:
+def _complaint(stderr: str, what: str = "") -> str:
     """FFmpeg's first complaint, without the `[h264 @ 0x...]` prefix, for the message."""
+    failure = f"{what} does not read" if what else "does not decode"
     for line in stderr.splitlines():
         text = line.strip()
         if text.startswith("[") and "] " in text:
             text = text.split("] ", 1)[1]
         if text:
-            return f"does not decode ({text})"[:200]
-    return "does not decode"
+            return f"{failure} ({text})"[:200]
+    return failure
 
 
 def _frames(progress: str) -> int:
