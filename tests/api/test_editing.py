@@ -43,6 +43,11 @@ def test_projects_crud(server: Server) -> None:
         assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == [project["id"]]
         renamed = client.patch(f"/api/projects/{project['id']}", json={"name": "Holiday"})
         assert renamed.json()["name"] == "Holiday"
+        wider = client.patch(f"/api/projects/{project['id']}", json={"settings": {"width": 640}})
+        assert wider.json()["settings"]["resolution"] == "640x240"  # height and fps kept
+        assert wider.json()["settings"]["fps"] == 30
+        odd = client.patch(f"/api/projects/{project['id']}", json={"settings": {"height": 241}})
+        assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "settings.height"
         bad = client.post("/api/projects", json={"name": "", "settings": {"width": 321}})
         assert bad.status_code == 422
         assert bad.headers["content-type"].startswith("application/problem+json")
@@ -119,6 +124,8 @@ def test_timeline_edits_history_and_conflicts(server: Server, tmp_path: Path) ->
         pid = new_project(client)["id"]
         seg_a = upload(client, pid, a).json()["segment"]
         seg_b = upload(client, pid, b).json()["segment"]
+        fixed = client.patch(f"/api/projects/{pid}", json={"settings": {"fps": 25}})
+        assert fixed.status_code == 422, fixed.text  # segment times are frames at 30 fps
         timeline = client.get(f"/api/projects/{pid}/timeline").json()
         assert [s["id"] for s in timeline["segments"]] == [seg_a["id"], seg_b["id"]]
         assert timeline["duration"] == 5.0 and timeline["version"] == 3

@@ -48,10 +48,25 @@ class ProjectCreate(Strict):
     ) = None
 
 
+class SettingsPatch(Strict):
+    """Settings fields to change; the ones left out keep their value."""
+
+    width: Annotated[int, msgspec.Meta(ge=64, le=3840)] | msgspec.UnsetType = msgspec.UNSET
+    height: Annotated[int, msgspec.Meta(ge=64, le=3840)] | msgspec.UnsetType = msgspec.UNSET
+    fps: Annotated[int, msgspec.Meta(ge=12, le=60)] | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, int]:
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if isinstance(value := getattr(self, name), int)
+        }
+
+
 class ProjectUpdate(Strict):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
-    settings: ProjectSettings | msgspec.UnsetType = msgspec.UNSET
+    settings: SettingsPatch | msgspec.UnsetType = msgspec.UNSET
 
 
 class SettingsView(Camel):
@@ -234,7 +249,10 @@ class VersionList(Camel):
 
 
 class Expected(Strict):
-    """A body with only the optimistic-concurrency check (undo, redo, delete)."""
+    """A body with only the optimistic-concurrency check (undo, redo).
+
+    DELETE /api/segments/{id} takes it as the `expectedVersion` query parameter instead.
+    """
 
     expected_version: Version | None = None
 
@@ -293,7 +311,7 @@ class GradeResult(Camel):
     timeline: TimelineView
     segment_id: str
     segment: SegmentView
-    graded_url: str
+    graded_url: str | None  # a preview frame of the graded segment; null if it failed
 
 
 class FrameRequest(Strict):

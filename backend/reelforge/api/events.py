@@ -28,10 +28,13 @@ def format_event(event: EventRecord) -> bytes:
     return f"id: {event.id}\nevent: {event.type}\ndata: {payload}\n\n".encode()
 
 
+MAX_EVENT_ID = 2**62  # SQLite's integers are 64-bit; a larger id would overflow the query
+
+
 def parse_last_id(header: str | None, query: int | None) -> int:
-    if header and header.strip().isdigit():
+    if header and header.strip().isdigit() and len(header.strip()) < 19:
         return int(header.strip())
-    return max(0, query or 0)
+    return max(0, min(query or 0, MAX_EVENT_ID))
 
 
 async def event_stream(services: Services, job_id: str, after: int) -> AsyncIterator[bytes]:
@@ -82,7 +85,7 @@ class JobEventsController(Controller):
         services: Services,
         job_id: JobId,
         last_event_id: Annotated[
-            int | None, Parameter(query="lastEventId", ge=0, required=False)
+            int | None, Parameter(query="lastEventId", ge=0, le=2**62, required=False)
         ] = None,
     ) -> Stream:
         await _job(services, job_id)

@@ -102,7 +102,7 @@ class ExportController(Controller):
         services: Services,
         export_id: ExportId,
         last_event_id: Annotated[
-            int | None, Parameter(query="lastEventId", ge=0, required=False)
+            int | None, Parameter(query="lastEventId", ge=0, le=2**62, required=False)
         ] = None,
     ) -> Stream:
         await _export(services, export_id)

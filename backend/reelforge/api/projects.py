@@ -22,6 +22,7 @@ from reelforge.api.editing_schemas import (
     ReorderRequest,
     SegmentResult,
     SegmentView,
+    SettingsPatch,
     TimelineView,
     VersionList,
     VersionView,
@@ -84,24 +85,14 @@ class ProjectController(Controller):
     async def update(
         self, services: Services, project_id: ProjectId, data: ProjectUpdate
     ) -> ProjectView:
-        project = await services.timeline.project(project_id)
+        await services.timeline.project(project_id)
         changes: dict[str, object] = {}
         if isinstance(data.name, str):
             changes["name"] = data.name
         if isinstance(data.description, str):
             changes["description"] = data.description
-        if isinstance(data.settings, ProjectSettings):
-            if data.settings.fps != project.fps and await services.projects.has_segments(
-                project_id
-            ):
-                raise ReelforgeError(
-                    "VALIDATION_FAILED",
-                    "the frame rate cannot change once the timeline has segments",
-                    errors=[{"field": "settings.fps", "message": "fixed once clips are added"}],
-                )
-            changes.update(
-                width=data.settings.width, height=data.settings.height, fps=data.settings.fps
-            )
+        if isinstance(data.settings, SettingsPatch):
+            changes.update(data.settings.changes())
         if changes:
             await services.projects.update_project(project_id, **changes)
         return ProjectView.of(await services.timeline.project(project_id))
@@ -109,8 +100,9 @@ class ProjectController(Controller):
     @delete("/{project_id:str}", status_code=HTTP_200_OK, summary="Delete a project and its files")
     async def remove(self, services: Services, project_id: ProjectId) -> Deleted:
         await services.timeline.project(project_id)
+        assets = [a.id for a in await services.projects.list_assets(project_id)]
         await services.projects.delete_project(project_id)
-        await services.library.delete_project_files(project_id)
+        await services.library.delete_project_files(project_id, assets)
         return Deleted(id=project_id, deleted=True)
 
     @get("/{project_id:str}/timeline", summary="The current timeline: active segments in order")
@@ -220,6 +212,6 @@ async def _from_job(services: Services, data: ProjectCreate) -> ProjectRecord:
     except BaseException:
         with contextlib.suppress(Exception):
             await services.projects.delete_project(project.id)
-            await services.library.delete_project_files(project.id)
+            await services.library.delete_project_files(project.id, [])
         raise
     return await services.timeline.project(project.id)

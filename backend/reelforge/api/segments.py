@@ -94,15 +94,18 @@ class SegmentController(Controller):
             segment_id, data.grade(), data.expected_version
         )
         middle = segment.start + segment.frames // 2
-        key = await services.previews.source_frame(
-            segment, middle, timeline.fps, segment.grade, 640
-        )
+        try:  # the edit is committed: a failed preview must not turn it into an error
+            key: str | None = await services.previews.source_frame(
+                segment, middle, timeline.fps, segment.grade, 640
+            )
+        except ReelforgeError:
+            key = None
         result = await segment_result(services, timeline, segment.id)
         return GradeResult(
             timeline=result.timeline,
             segment_id=segment.id,
             segment=result.segment,
-            graded_url=preview_url(key),
+            graded_url=preview_url(key) if key else None,
         )
 
     @post(
@@ -118,7 +121,11 @@ class SegmentController(Controller):
         ts: Annotated[
             float | None,
             Parameter(
-                query="ts", ge=0, required=False, description="Source time (default: middle)"
+                query="ts",
+                ge=0,
+                le=86_400,
+                required=False,
+                description="Source time (default: middle)",
             ),
         ] = None,
         width: Annotated[int, Parameter(query="width", ge=16, le=1920)] = 640,

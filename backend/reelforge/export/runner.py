@@ -23,7 +23,14 @@ from reelforge.export.plan import (
     needs_reencode,
 )
 from reelforge.files import atomic_output
-from reelforge.media.clips import PRESET_HEIGHTS, Piece, clip_args, concat_list, encode_args
+from reelforge.media.clips import (
+    CACHE_FOLDER,
+    PRESET_HEIGHTS,
+    Piece,
+    clip_args,
+    concat_list,
+    encode_args,
+)
 from reelforge.media.clips import join_args as join_clip_args
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.grade import grade_filters
@@ -31,14 +38,13 @@ from reelforge.pipeline.context import StageContext, write_atomic
 from reelforge.pipeline.runner import OutputFile, remove_partials
 
 STAGES = ("render", "join", "encode")
-CLIP_DIR = "clips"
 MIMES = {"mp4": "video/mp4", "webm": "video/webm", "gif": "image/gif"}
 
 Progress = Callable[[str, float, str, int | None, int | None], None]
 
 
 def clip_cache(ctx: StageContext) -> Path:
-    return ctx.cache_dir / CLIP_DIR
+    return ctx.cache_dir / CACHE_FOLDER
 
 
 def output_path(ctx: StageContext, plan: ExportPlan) -> Path:

@@ -20,6 +20,7 @@ from reelforge.media.commands import safe_path
 from reelforge.media.filtergraph import concat_list_entry
 
 SAMPLE_RATE = 48_000
+CACHE_FOLDER = "clips"
 ExportFormat = Literal["mp4", "webm", "gif"]
 
 
@@ -32,23 +33,34 @@ class ClipProfile(msgspec.Struct, frozen=True, kw_only=True):
     gop: int = 15  # frames between keyframes: where a cut needs no re-encode
     crf: int = 18  # near-transparent: the clip is re-used, maybe re-encoded once more
     preset: str = "veryfast"
+    chain: int = 2  # bump when `video_chain` changes, so clips cached before are not re-used
 
     def key(self) -> str:
         raw = msgspec.json.encode(self)
         return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def clip_dir(cache: Path, asset_id: str) -> Path:
+    """Where the clips cut from one asset are cached (all grades and profiles)."""
+    return cache / CACHE_FOLDER / asset_id
+
+
 def video_chain(profile: ClipProfile, grade: Sequence[str]) -> str:
-    """Source frames to the profile: frame rate, letterboxed size, square pixels, then grade."""
+    """Source frames to the profile: frame rate, grade, letterboxed size, square pixels.
+
+    The grade comes before the letterbox so the bars stay black. `tpad` repeats the last frame
+    if the source's picture ends early, so a clip always holds the frames its name promises.
+    """
     w, h = profile.width, profile.height
     return ",".join(
         [
             f"fps={profile.fps}",
+            "format=yuv420p",
+            *grade,
             f"scale={w}:{h}:force_original_aspect_ratio=decrease",
             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black",
             "setsar=1",
-            "format=yuv420p",
-            *grade,
+            "tpad=stop=-1:stop_mode=clone",
         ]
     )
 

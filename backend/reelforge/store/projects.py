@@ -119,9 +119,22 @@ class ProjectStore:
         return [_project(r) for r in rows]
 
     async def update_project(self, project_id: str, **fields: Any) -> None:
+        """Change a project's columns. Size must stay even; fps is fixed once clips exist
+        (segment times are frames at that rate). Checked in the same transaction."""
         fields["updated_at"] = now()
         columns = ", ".join(f"{name} = ?" for name in fields)
         async with self.db.write() as conn:
+            row = await _one(conn, "SELECT * FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                raise ReelforgeError("PROJECT_NOT_FOUND", f"no project with id {project_id!r}")
+            project = _project(row)
+            if fields.get("fps", project.fps) != project.fps and await _one(
+                conn, "SELECT 1 FROM segments WHERE project_id = ? LIMIT 1", (project_id,)
+            ):
+                raise _invalid("settings.fps", "the frame rate is fixed once clips are added")
+            for name in ("width", "height"):
+                if fields.get(name, 0) % 2:
+                    raise _invalid(f"settings.{name}", "must be even (H.264 needs it)")
             await conn.execute(
                 f"UPDATE projects SET {columns} WHERE id = ?",  # noqa: S608 - names are ours
                 (*fields.values(), project_id),
@@ -130,12 +143,6 @@ class ProjectStore:
     async def delete_project(self, project_id: str) -> None:
         async with self.db.write() as conn:
             await conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
-
-    async def has_segments(self, project_id: str) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM segments WHERE project_id = ? LIMIT 1", (project_id,)
-        )
-        return row is not None
 
     # assets
 
@@ -163,16 +170,49 @@ class ProjectStore:
         )
         return [_asset(r) for r in rows]
 
-    async def update_asset(self, asset_id: str, **fields: Any) -> None:
+    async def update_asset(self, asset_id: str, **fields: Any) -> bool:
+        """Change an asset's columns; False if the asset no longer exists."""
         columns = ", ".join(f"{name} = ?" for name in fields)
         async with self.db.write() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 f"UPDATE assets SET {columns} WHERE id = ?",  # noqa: S608 - names are ours
                 (*fields.values(), asset_id),
             )
+            return cursor.rowcount == 1
 
     async def delete_asset(self, asset_id: str) -> None:
+        """Delete an asset unless the current timeline or an unfinished export uses it.
+
+        Checked in the delete's own transaction, so an edit cannot put the asset back on the
+        timeline in between. Older versions lose the asset's segments (they cascade away).
+        """
         async with self.db.write() as conn:
+            row = await _one(conn, "SELECT project_id FROM assets WHERE id = ?", (asset_id,))
+            if row is None:
+                raise ReelforgeError("ASSET_NOT_FOUND", f"no asset with id {asset_id!r}")
+            on_timeline = await _one(
+                conn,
+                "SELECT 1 FROM projects p JOIN timeline_versions v"
+                " ON v.project_id = p.id AND v.version = p.current_version"
+                " JOIN json_each(v.segment_ids) ids"
+                " JOIN segments s ON s.id = ids.value"
+                " WHERE p.id = ? AND s.asset_id = ? LIMIT 1",
+                (row[0], asset_id),
+            )
+            if on_timeline:
+                raise ReelforgeError(
+                    "ASSET_IN_USE", f"asset {asset_id!r} is on the current timeline"
+                )
+            exporting = await _one(
+                conn,
+                "SELECT id FROM jobs WHERE kind = 'export' AND status IN ('queued', 'running')"
+                " AND instr(request, ?) > 0 LIMIT 1",
+                (f'"assetId":"{asset_id}"',),
+            )
+            if exporting:
+                raise ReelforgeError(
+                    "ASSET_IN_USE", f"export {exporting[0]!r} is still rendering this asset"
+                )
             await conn.execute("DELETE FROM assets WHERE id = ?", (asset_id,))
 
     # timeline
@@ -294,6 +334,12 @@ class ProjectStore:
         # A segment whose asset was deleted has gone with it (ON DELETE CASCADE): skip it.
         ordered = tuple(segments[i] for i in ids if i in segments)
         return Timeline(project_id=project.id, version=version, fps=project.fps, segments=ordered)
+
+
+def _invalid(field: str, message: str) -> ReelforgeError:
+    return ReelforgeError(
+        "VALIDATION_FAILED", f"{field}: {message}", errors=[{"field": field, "message": message}]
+    )
 
 
 def _segment_row(s: Segment) -> tuple[Any, ...]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from reelforge.config import Paths
 from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output
+from reelforge.media.clips import clip_dir
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.preview import frame_args, thumbnail_at
 from reelforge.media.probe import MediaInfo, ProbeError
@@ -23,7 +24,7 @@ from reelforge.media.verify import verify_video
 from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord, ProjectRecord
 from reelforge.store.repository import now
-from reelforge.timeline.proxies import ProxyWorker
+from reelforge.timeline.proxies import ProxyWorker, proxy_path
 
 THUMBNAIL_WIDTH = 320
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
@@ -88,19 +89,16 @@ class AssetLibrary:
         return asset
 
     async def delete(self, asset: AssetRecord) -> None:
-        project = await self.store.get_project(asset.project_id)
-        if project is not None:
-            timeline = await self.store.timeline(project)
-            if any(s.asset_id == asset.id for s in timeline.segments):
-                raise ReelforgeError(
-                    "ASSET_IN_USE", f"asset {asset.id!r} is on the current timeline"
-                )
+        """Delete an asset that nothing uses (else ASSET_IN_USE), its files and cached clips."""
         await self.store.delete_asset(asset.id)
-        for relative in (asset.path, asset.thumbnail_path, asset.proxy_path):
-            if relative:
-                (self.paths.root / relative).unlink(missing_ok=True)
+        (self.paths.root / asset.path).unlink(missing_ok=True)
+        thumb_path(self.paths, asset, asset.project_id).unlink(missing_ok=True)
+        proxy_path(self.paths, asset).unlink(missing_ok=True)  # even if made meanwhile
+        await asyncio.to_thread(shutil.rmtree, clip_dir(self.paths.cache, asset.id), True)
 
-    async def delete_project_files(self, project_id: str) -> None:
+    async def delete_project_files(self, project_id: str, asset_ids: list[str]) -> None:
+        for asset_id in asset_ids:
+            await asyncio.to_thread(shutil.rmtree, clip_dir(self.paths.cache, asset_id), True)
         await asyncio.to_thread(shutil.rmtree, self.paths.project_dir(project_id), True)
 
     async def _thumbnail(self, ffmpeg: str, video: Path, info: MediaInfo, out: Path) -> None:

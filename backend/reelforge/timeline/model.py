@@ -10,6 +10,7 @@ one in the versions that had it. Undo is then just "show the previous version's 
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import msgspec
@@ -88,8 +89,15 @@ class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def to_frame(seconds: float, fps: int) -> int:
-    """The nearest frame to a time in seconds."""
-    return round(seconds * fps)
+    """The frame on screen at a time in seconds (the one that starts at or before it).
+
+    Every time the API takes goes through here: previews, split and trim points, export
+    ranges, so "the frame at 1.02 s" is one frame everywhere. The epsilon absorbs float noise
+    (1.2 * 30 = 35.99999...).
+    """
+    if not math.isfinite(seconds):
+        raise ValueError("time must be a finite number of seconds")
+    return math.floor(seconds * fps + 1e-6)
 
 
 def to_seconds(frame: int, fps: int) -> float:

@@ -23,7 +23,7 @@ from reelforge.media.grade import Grade, grade_filters
 from reelforge.media.preview import frame_args
 from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord
-from reelforge.timeline.model import Segment, Timeline, to_seconds
+from reelforge.timeline.model import Segment, Timeline, to_frame, to_seconds
 
 MAX_STRIP_FRAMES = 240
 _KEY_LENGTH = 32
@@ -59,7 +59,7 @@ class PreviewService:
                 f"ts must be between 0 and {timeline.duration} s",
                 allowed={"start": 0.0, "end": timeline.duration},
             )
-        frame = min(timeline.frames - 1, math.floor(ts * timeline.fps + 1e-6))
+        frame = min(timeline.frames - 1, to_frame(ts, timeline.fps))
         found = timeline.locate(frame)
         assert found is not None
         segment, source_frame = found
@@ -71,7 +71,13 @@ class PreviewService:
     ) -> list[tuple[str, float]]:
         """Frames every 1/fps seconds from start to end (inclusive of start, exclusive of end)."""
         end = min(end, timeline.duration)
-        count = math.ceil((end - start) * fps - 1e-9) if end > start else 0
+        if not 0 <= start < end:
+            raise ReelforgeError(
+                "EDIT_OUT_OF_RANGE",
+                f"start must be before end, within 0 and {timeline.duration} s",
+                allowed={"start": 0.0, "end": timeline.duration},
+            )
+        count = math.ceil((end - start) * fps - 1e-9)
         if count > MAX_STRIP_FRAMES:
             raise ReelforgeError(
                 "EDIT_OUT_OF_RANGE",

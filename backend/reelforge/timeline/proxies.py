@@ -78,9 +78,8 @@ class ProxyWorker:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_output(out) as part:
             await run_ffmpeg(await self.ffmpeg(), proxy_args(self.paths.root / asset.path, part))
-        if await self.store.get_asset(asset.id) is None:
-            out.unlink(missing_ok=True)
-            return
-        await self.store.update_asset(
+        ready = await self.store.update_asset(
             asset.id, proxy_status="ready", proxy_path=str(out.relative_to(self.paths.root))
         )
+        if not ready:  # the asset was deleted while its proxy was made
+            out.unlink(missing_ok=True)

@@ -77,6 +77,18 @@ async def test_export_joins_exact_frames_and_rerenders_only_the_trimmed_head(
     assert mean_abs_diff(gray_frame(second.path, index=60), gray_frame(first.path, index=72)) > 3
 
 
+async def test_grade_leaves_the_letterbox_black(tmp_path: Path) -> None:
+    narrow = make_video(tmp_path / "n.mp4", seconds=1, size="240x240", audio=False)
+    grade = Grade(brightness=0.4, temperature=1)
+    segment = ExportSegment(segment_id="1", asset_id="N", source=str(narrow), has_audio=False,
+                            start=0, end=10, grade=grade)  # fmt: skip
+    [out] = await run_export(plan([segment]), context(tmp_path, "g", []), ignore)
+    frame = gray_frame(out.path, index=5, size=(32, 24))
+    bars = [frame[row * 32 + col] for row in range(24) for col in (0, 1, 30, 31)]
+    assert max(bars) < 24, bars  # limited-range black is 16
+    assert sum(frame[12 * 32 + 10 : 12 * 32 + 22]) / 12 > 60  # the picture itself is bright
+
+
 @pytest.mark.parametrize(("fmt", "frames"), [("webm", 30), ("gif", 12)])
 async def test_other_formats_are_encoded_from_the_join(
     tmp_path: Path, fmt: str, frames: int
