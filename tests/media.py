@@ -65,6 +65,17 @@ def gray_frame(path: Path, *, index: int | None = None, seconds: float | None = 
     return out
 
 
+def gray_frames(path: Path, size: tuple[int, int] = (32, 24)) -> list[bytes]:
+    """Every frame as raw 8-bit gray pixels at `size`, in order."""
+    out = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0",
+         "-vf", f"scale={size[0]}:{size[1]}:flags=area,format=gray", "-f", "rawvideo", "-"],
+        capture_output=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    step = size[0] * size[1]
+    return [out[i : i + step] for i in range(0, len(out), step)]
+
+
 def mean_abs_diff(a: bytes, b: bytes) -> float:
     return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
 

@@ -183,7 +183,7 @@ async def _render_clip(
             ctx.ffmpeg,
             clip_args(
                 Path(segment.source),
-                step.clip_start / fps,
+                step.clip_start,
                 frames,
                 part,
                 profile=plan.profile,

@@ -21,6 +21,7 @@ from reelforge.media.filtergraph import concat_list_entry
 
 SAMPLE_RATE = 48_000
 CACHE_FOLDER = "clips"
+PREROLL_SEC = 0.5
 ExportFormat = Literal["mp4", "webm", "gif"]
 
 
@@ -33,7 +34,7 @@ class ClipProfile(msgspec.Struct, frozen=True, kw_only=True):
     gop: int = 15  # frames between keyframes: where a cut needs no re-encode
     crf: int = 18  # near-transparent: the clip is re-used, maybe re-encoded once more
     preset: str = "veryfast"
-    chain: int = 2  # bump when `video_chain` changes, so clips cached before are not re-used
+    chain: int = 3  # bump when `video_chain` changes, so clips cached before are not re-used
 
     def key(self) -> str:
         raw = msgspec.json.encode(self)
@@ -45,8 +46,28 @@ def clip_dir(cache: Path, asset_id: str) -> Path:
     return cache / CACHE_FOLDER / asset_id
 
 
+def grid_input(source: Path, first: int, fps: int) -> tuple[list[str], list[str]]:
+    """Input arguments and leading filters that start at frame `first` of the `fps` grid.
+
+    The project's frames are a grid over the source's own time: frame k shows what the `fps`
+    filter picks for time k/fps *when it runs from the start of the file*. A render that starts
+    mid-file must make the same picks, or a source at 29.97 or 25 fps in a 30 fps project would
+    repeat or drop a frame wherever a clip starts. So: keep the source's timestamps (`-copyts`),
+    seek a little early (the pre-roll lets `fps` see the frames before k), anchor the grid at 0,
+    then drop the grid frames before k and restart the clock.
+    """
+    start = first / fps
+    inputs = ["-copyts", "-ss", f"{max(0.0, start - PREROLL_SEC):.6f}", "-i", _input(source)]
+    filters = [f"fps={fps}:start_time=0", f"trim=start_pts={first}", "setpts=PTS-STARTPTS"]
+    return inputs, filters
+
+
+def _input(path: Path) -> str:
+    return "file:" + str(path)
+
+
 def video_chain(profile: ClipProfile, grade: Sequence[str]) -> str:
-    """Source frames to the profile: frame rate, grade, letterboxed size, square pixels.
+    """Profile frames (after `grid_input`'s filters): grade, letterboxed size, square pixels.
 
     The grade comes before the letterbox so the bars stay black. `tpad` repeats the last frame
     if the source's picture ends early, so a clip always holds the frames its name promises.
@@ -54,7 +75,6 @@ def video_chain(profile: ClipProfile, grade: Sequence[str]) -> str:
     w, h = profile.width, profile.height
     return ",".join(
         [
-            f"fps={profile.fps}",
             "format=yuv420p",
             *grade,
             f"scale={w}:{h}:force_original_aspect_ratio=decrease",
@@ -67,7 +87,7 @@ def video_chain(profile: ClipProfile, grade: Sequence[str]) -> str:
 
 def clip_args(
     source: Path,
-    start_sec: float,
+    first: int,
     frames: int,
     output: Path,
     *,
@@ -75,24 +95,26 @@ def clip_args(
     grade: Sequence[str] = (),
     has_audio: bool = True,
 ) -> list[str]:
-    """Render `frames` frames of `source` from `start_sec` as an intermediate clip.
+    """Render grid frames [first, first + frames) of `source` as an intermediate clip.
 
-    Input seeking is frame-accurate (FFmpeg decodes from the previous keyframe and drops what
-    lies before). Audio is resampled, padded with silence and cut to exactly the video's length;
-    a source without audio gets a silent track so every clip has the same streams.
+    Audio is cut at the same time, resampled, padded with silence and stopped at exactly the
+    video's length; a source without audio gets a silent track so every clip has the same
+    streams.
     """
     seconds = frames / profile.fps
-    args = ["-ss", f"{max(0.0, start_sec):.6f}", "-i", safe_path(str(source))]
+    args, grid = grid_input(source, first, profile.fps)
     if has_audio:
         audio_map = "0:a:0"
+        audio = f"aresample={SAMPLE_RATE},atrim=start={first / profile.fps:.6f},"
+        audio += "asetpts=PTS-STARTPTS,apad"
     else:
         args += ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
-        audio_map = "1:a:0"
+        audio_map, audio = "1:a:0", "apad"
     return [
         *args,
         "-map", "0:v:0", "-map", audio_map,
-        "-vf", video_chain(profile, grade),
-        "-af", f"aresample={SAMPLE_RATE},apad",
+        "-vf", ",".join([*grid, video_chain(profile, grade)]),
+        "-af", audio,
         "-frames:v", str(frames), "-t", f"{seconds:.6f}",
         "-c:v", "libx264", "-preset", profile.preset, "-crf", str(profile.crf),
         "-g", str(profile.gop), "-keyint_min", str(profile.gop), "-sc_threshold", "0",

@@ -18,6 +18,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from reelforge.media.clips import grid_input
+
 # Thumbnails are taken this far into an asset: past fades from black and title cards, still
 # early enough to show what the clip is about.
 THUMBNAIL_FRACTION = 0.10
@@ -58,23 +60,50 @@ def frame_args(
     YUV, which is what every browser decodes it as, so scale converts HD's BT.709 and limited
     range on the way.
     """
-    if width < 2:
-        raise ValueError(f"width must be at least 2, not {width}")
     seek = seconds
     if source_fps is not None and source_fps > 0:
         seek -= 0.5 / source_fps
     seek = max(0.0, seek) if math.isfinite(seek) else 0.0
-    # The height follows the display aspect (`dar`), not the stored one, and the pixels come out
-    # square: image viewers ignore a JPEG's pixel aspect.
-    height = f"max(2,round({width}/dar/2)*2)"
-    scale = f"scale=w={width}:h='{height}':out_color_matrix=bt601:out_range=full"
-    graph = [*filters, scale, "setsar=1", "format=yuv420p"]
     return [
         "-threads", "2",  # decoding up to a GOP for one frame; many previews may run at once
         "-ss", _seconds(seek), "-i", _url(source),
+        *_jpeg_output([*filters], output, width),
+    ]  # fmt: skip
+
+
+def grid_frame_args(
+    source: Path,
+    frame: int,
+    fps: int,
+    output: Path,
+    *,
+    width: int,
+    filters: Sequence[str] = (),
+) -> list[str]:
+    """Extract frame `frame` of the project's `fps` grid over `source` as a JPEG.
+
+    It picks the source frame exactly as an export's clip does (`clips.grid_input`), so the
+    preview at a time is the exported frame at that time, whatever the source's own rate.
+    """
+    inputs, grid = grid_input(source, frame, fps)
+    return ["-threads", "2", *inputs, *_jpeg_output([*grid, *filters], output, width)]
+
+
+def _jpeg_output(graph: list[str], output: Path, width: int) -> list[str]:
+    """Filters then `scale` to `width`, written as one JPEG.
+
+    The height follows the display aspect (`dar`), not the stored one, and the pixels come out
+    square: image viewers ignore a JPEG's pixel aspect. JPEG wants full-range BT.601 YUV, which
+    is what every browser decodes it as, so scale converts HD's BT.709 and limited range.
+    """
+    if width < 2:
+        raise ValueError(f"width must be at least 2, not {width}")
+    height = f"max(2,round({width}/dar/2)*2)"
+    scale = f"scale=w={width}:h='{height}':out_color_matrix=bt601:out_range=full"
+    return [
         "-an", "-sn", "-dn",
         "-frames:v", "1",
-        "-vf", ",".join(graph),
+        "-vf", ",".join([*graph, scale, "setsar=1", "format=yuv420p"]),
         "-c:v", "mjpeg", "-q:v", "3",
         "-f", "image2", "-update", "1", _url(output),
     ]  # fmt: skip

@@ -4,7 +4,7 @@ A timeline time maps to a segment and a source frame; the frame is read from the
 (or the original until the proxy exists), graded as the segment is, and stored under a key made
 of everything that decides its pixels: the file read, the source time, the grade and the width.
 The same request later is a file lookup. Previews pick the source frame the export will show:
-the export's `fps` filter takes the frame nearest each output time, and so does `frame_args`.
+both go through `clips.grid_input`, whatever the source's own frame rate.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.grade import Grade, grade_filters
-from reelforge.media.preview import frame_args
+from reelforge.media.preview import grid_frame_args
 from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord
 from reelforge.timeline.model import Segment, Timeline, to_frame, to_seconds
@@ -95,16 +95,17 @@ class PreviewService:
         if asset is None:
             raise ReelforgeError("ASSET_NOT_FOUND", f"asset {segment.asset_id!r} is gone")
         file = self._readable(asset)
-        seconds = source_frame / fps
         grade_key = grade.key() if grade and not grade.is_neutral() else "none"
         key = hashlib.sha256(
-            f"{asset.id}|{file.parent.name}/{file.name}|{seconds:.6f}|{grade_key}|{width}".encode()
+            f"{asset.id}|{file.parent.name}/{file.name}|{source_frame}@{fps}|{grade_key}|{width}".encode()
         ).hexdigest()[:_KEY_LENGTH]
         if self.path_for(key).exists():
             return key
         running = self._inflight.get(key)
         if running is None:
-            running = asyncio.ensure_future(self._render(key, file, seconds, grade, width, asset))
+            running = asyncio.ensure_future(
+                self._render(key, file, source_frame, fps, grade, width)
+            )
             self._inflight[key] = running
             running.add_done_callback(lambda _f: self._inflight.pop(key, None))
         await asyncio.shield(running)
@@ -118,13 +119,7 @@ class PreviewService:
         return self.paths.root / asset.path
 
     async def _render(
-        self,
-        key: str,
-        file: Path,
-        seconds: float,
-        grade: Grade | None,
-        width: int,
-        asset: AssetRecord,
+        self, key: str, file: Path, frame: int, fps: int, grade: Grade | None, width: int
     ) -> None:
         out = self.path_for(key)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -132,12 +127,7 @@ class PreviewService:
             with atomic_output(out) as part:
                 await run_ffmpeg(
                     await self.ffmpeg(),
-                    frame_args(
-                        file,
-                        seconds,
-                        part,
-                        width=width,
-                        filters=grade_filters(grade),
-                        source_fps=asset.fps,
+                    grid_frame_args(
+                        file, frame, fps, part, width=width, filters=grade_filters(grade)
                     ),
                 )

@@ -7,13 +7,22 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from tests.media import count_frames, gray_frame, make_video, mean_abs_diff, stream_seconds
+from tests.media import (
+    count_frames,
+    ffmpeg,
+    gray_frame,
+    gray_frames,
+    make_video,
+    mean_abs_diff,
+    stream_seconds,
+)
 
 from reelforge.export.plan import ExportPlan, ExportSegment
 from reelforge.export.runner import clip_cache, run_export
 from reelforge.media.clips import ClipProfile
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.grade import Grade
+from reelforge.media.preview import grid_frame_args
 from reelforge.pipeline.context import StageContext
 
 pytestmark = pytest.mark.anyio
@@ -119,3 +128,35 @@ async def test_cancel_leaves_no_partial_output(tmp_path: Path) -> None:
     assert not list((tmp_path / "c").rglob("*.part"))
     assert not list(clip_cache(ctx).rglob("*.mov"))
     assert not (tmp_path / "c" / "export.mp4").exists()
+
+
+@pytest.mark.parametrize("rate", ["25", "30000/1001", "24"])
+async def test_a_cut_never_repeats_or_drops_a_frame_whatever_the_source_rate(
+    tmp_path: Path, rate: str
+) -> None:
+    # Source frame n is a flat gray of level 8n (mod 256), so a repeated or dropped frame shows
+    # as a jump of 8 levels. Rendered whole, or cut in two at any frame, the project's 30 fps
+    # grid must show the same source frames; and the preview of a grid frame must be that one.
+    source = tmp_path / "s.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"color=black:s=64x48:r={rate}:d=3,"
+           "geq=lum='mod(N*8,256)':cb=128:cr=128", "-c:v", "libx264", "-preset", "ultrafast",
+           "-qp", "0", "-g", "50", str(source))  # fmt: skip
+    whole = ExportSegment(segment_id="w", asset_id="S", source=str(source), has_audio=False,
+                          start=0, end=75)  # fmt: skip
+    [one] = await run_export(plan([whole]), context(tmp_path, "one", []), ignore)
+    a = gray_frames(one.path, (8, 6))
+    assert len(a) == 75
+    for cut in (17, 38, 51):
+        left = msgspec.structs.replace(whole, segment_id="l", end=cut)
+        right = msgspec.structs.replace(whole, segment_id="r", start=cut)
+        ctx = StageContext(workdir=tmp_path / f"cut{cut}", ffmpeg=locate_ffmpeg(),
+                           cache_dir=tmp_path / f"cache{cut}")  # fmt: skip
+        [two] = await run_export(plan([left, right]), ctx, ignore)
+        b = gray_frames(two.path, (8, 6))
+        assert len(b) == 75
+        worst = max(range(75), key=lambda i: mean_abs_diff(a[i], b[i]))
+        assert mean_abs_diff(a[worst], b[worst]) < 2, (cut, worst)
+    jpeg = tmp_path / "frame.jpg"
+    ffmpeg(*grid_frame_args(source, 20, 30, jpeg, width=64))
+    exported = sum(gray_frame(one.path, index=20, size=(8, 6))) / 48
+    assert abs(sum(gray_frame(jpeg, size=(8, 6))) / 48 - exported) < 3  # neighbours differ by 8
