@@ -176,13 +176,21 @@ class SegmentView(Camel):
     active: bool
 
     @classmethod
-    def of(cls, s: Segment, fps: int, timeline: Timeline | None = None) -> SegmentView:
-        index = offset = None
-        if timeline is not None:
+    def of(
+        cls,
+        s: Segment,
+        fps: int,
+        timeline: Timeline | None = None,
+        place: tuple[int, int] | None = None,
+    ) -> SegmentView:
+        """`place` (order index, start frame on the timeline) saves looking it up."""
+        if place is None and timeline is not None:
             ids = [x.id for x in timeline.segments]
             if s.id in ids:
-                index = ids.index(s.id)
-                offset = to_seconds(timeline.offsets()[index], fps)
+                found = ids.index(s.id)
+                place = found, timeline.offsets()[found]
+        index = place[0] if place else None
+        offset = to_seconds(place[1], fps) if place else None
         return cls(
             id=s.id,
             project_id=s.project_id,
@@ -218,7 +226,10 @@ class TimelineView(Camel):
             duration=to_seconds(t.frames, t.fps),
             can_undo=can_undo,
             can_redo=can_redo,
-            segments=[SegmentView.of(s, t.fps, t) for s in t.segments],
+            segments=[
+                SegmentView.of(s, t.fps, place=(i, at))
+                for i, (s, at) in enumerate(zip(t.segments, t.offsets(), strict=True))
+            ],
         )
 
 
