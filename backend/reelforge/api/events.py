@@ -70,6 +70,19 @@ async def _finished(services: Services, job_id: str, after: int) -> bool:
     return job is None or job.status in TERMINAL_STATUSES
 
 
+def sse_response(
+    request: Request,  # type: ignore[type-arg]
+    services: Services,
+    job_id: str,
+    last_event_id: int | None,
+) -> Stream:
+    """The event stream of a job (generation or export), resuming after `Last-Event-ID`."""
+    after = parse_last_id(request.headers.get("last-event-id"), last_event_id)
+    return Stream(
+        event_stream(services, job_id, after), media_type="text/event-stream", headers=SSE_HEADERS
+    )
+
+
 class JobEventsController(Controller):
     path = "/api/jobs"
     tags = ["jobs"]
@@ -89,9 +102,4 @@ class JobEventsController(Controller):
         ] = None,
     ) -> Stream:
         await _job(services, job_id)
-        after = parse_last_id(request.headers.get("last-event-id"), last_event_id)
-        return Stream(
-            event_stream(services, job_id, after),
-            media_type="text/event-stream",
-            headers=SSE_HEADERS,
-        )
+        return sse_response(request, services, job_id, last_event_id)

@@ -10,7 +10,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from reelforge.api.editing_schemas import ExportList, ExportView
-from reelforge.api.events import SSE_HEADERS, event_stream, parse_last_id
+from reelforge.api.events import sse_response
 from reelforge.api.schemas import Deleted
 from reelforge.errors import ReelforgeError
 from reelforge.export.plan import AssetFile, ExportRequest, plan_export
@@ -106,9 +106,4 @@ class ExportController(Controller):
         ] = None,
     ) -> Stream:
         await _export(services, export_id)
-        after = parse_last_id(request.headers.get("last-event-id"), last_event_id)
-        return Stream(
-            event_stream(services, export_id, after),
-            media_type="text/event-stream",
-            headers=SSE_HEADERS,
-        )
+        return sse_response(request, services, export_id, last_event_id)
