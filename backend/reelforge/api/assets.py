@@ -17,11 +17,10 @@ from reelforge.api.editing_schemas import (
     SegmentView,
     TimelineView,
 )
-from reelforge.api.media import serve_file
+from reelforge.api.media import data_file, serve_file
 from reelforge.api.projects import ProjectId, timeline_view
 from reelforge.api.schemas import Camel, Deleted
 from reelforge.api.uploads import receive_upload
-from reelforge.errors import ReelforgeError
 from reelforge.services import Services
 from reelforge.store.records import AssetRecord
 from reelforge.store.repository import new_id
@@ -114,9 +113,7 @@ class AssetController(Controller):
         asset_id: AssetId,
     ) -> Response[bytes] | Stream:
         asset = await _asset(services, asset_id)
-        path = services.paths.root / asset.path
-        if not path.is_file():
-            raise ReelforgeError("MEDIA_NOT_FOUND", "the asset's file is missing")
+        path = data_file(services, asset.path, "the asset's file is missing")
         mime = MIMES.get(path.suffix, "application/octet-stream")
         return serve_file(request, path, mime=mime, filename=asset.name, download=False)
 
@@ -132,9 +129,7 @@ class AssetController(Controller):
         asset_id: AssetId,
     ) -> Response[bytes] | Stream:
         asset = await _asset(services, asset_id)
-        path = services.paths.root / asset.thumbnail_path if asset.thumbnail_path else None
-        if path is None or not path.is_file():
-            raise ReelforgeError("MEDIA_NOT_FOUND", "this asset has no thumbnail")
+        path = data_file(services, asset.thumbnail_path, "this asset has no thumbnail")
         return serve_file(
             request, path, mime="image/jpeg", filename=f"{asset.id}.jpg", download=False
         )

@@ -16,6 +16,7 @@ from reelforge.errors import ReelforgeError
 from reelforge.export.plan import AssetFile, ExportRequest, plan_export
 from reelforge.media.clips import ClipProfile
 from reelforge.services import Services
+from reelforge.store.projects import check_version
 from reelforge.store.records import JobRecord
 
 ExportId = Annotated[str, Parameter(description="Export id", max_length=64)]
@@ -41,13 +42,7 @@ class ExportController(Controller):
     @post("/", status_code=HTTP_202_ACCEPTED, summary="Export a project's timeline")
     async def create(self, services: Services, data: ExportRequest) -> ExportView:
         project = await services.timeline.project(data.project_id)
-        if data.expected_version is not None and data.expected_version != project.current_version:
-            raise ReelforgeError(
-                "VERSION_CONFLICT",
-                f"the timeline is at version {project.current_version}, "
-                f"not {data.expected_version}",
-                currentVersion=project.current_version,
-            )
+        check_version(project, data.expected_version)
         timeline = await services.projects.timeline(project)
         assets = {}
         for asset_id in {s.asset_id for s in timeline.segments}:
@@ -71,7 +66,7 @@ class ExportController(Controller):
         services: Services,
         project_id: Annotated[str | None, Parameter(query="projectId", max_length=64)] = None,
     ) -> ExportList:
-        jobs = [j for j in await services.repo.list_jobs(None, 500) if j.kind == "export"]
+        jobs = await services.repo.list_jobs(None, 500, kind="export")
         if project_id is not None:
             jobs = [j for j in jobs if j.request.get("projectId") == project_id]
         return ExportList(exports=[await export_view(services, j) for j in jobs])

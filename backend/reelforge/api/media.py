@@ -30,11 +30,13 @@ from reelforge.store.records import ArtifactRecord
 Download = Annotated[bool, Parameter(query="download", required=False)]
 
 
-def _resolve(services: Services, artifact: ArtifactRecord) -> Path:
+def data_file(services: Services, relative: str | None, missing: str) -> Path:
+    """A stored file, by the data-dir-relative path the database holds; MEDIA_NOT_FOUND with
+    `missing` if there is none, it is gone, or the path would lead outside the data dir."""
     root = services.paths.root.resolve()
-    path = (root / artifact.path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise ReelforgeError("MEDIA_NOT_FOUND", "the file for this media is missing")
+    path = (root / relative).resolve() if relative else None
+    if path is None or not path.is_relative_to(root) or not path.is_file():
+        raise ReelforgeError("MEDIA_NOT_FOUND", missing)
     return path
 
 
@@ -84,7 +86,7 @@ def _serve_artifact(
 ) -> Response[bytes] | Stream:
     if artifact is None:
         raise ReelforgeError("MEDIA_NOT_FOUND", f"no media with {wanted}")
-    path = _resolve(services, artifact)
+    path = data_file(services, artifact.path, "the file for this media is missing")
     return serve_file(
         request, path, mime=artifact.mime, filename=artifact.filename, download=download
     )

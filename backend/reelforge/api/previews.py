@@ -15,7 +15,6 @@ from reelforge.api.media import serve_file
 from reelforge.api.projects import ProjectId
 from reelforge.errors import ReelforgeError
 from reelforge.services import Services
-from reelforge.timeline.previews import is_preview_key
 
 
 class PreviewController(Controller):
@@ -59,6 +58,6 @@ class PreviewController(Controller):
     ) -> Response[bytes] | Stream:
         key = name.removesuffix(".jpg")
         path = services.previews.path_for(key)
-        if not is_preview_key(key) or not path.is_file():
+        if not path.is_file():  # `name` is 32 hex digits: the route's pattern checked it
             raise ReelforgeError("MEDIA_NOT_FOUND", "no such preview (the cache may be cleared)")
         return serve_file(request, path, mime="image/jpeg", filename=name, download=False)

@@ -64,7 +64,7 @@ async def run_export(plan: ExportPlan, ctx: StageContext, progress: Progress) ->
     }
     todo = list(unique.values())  # two segments may need the same new clip: render it once
     total = sum(step.clip_end - step.clip_start for _, step in todo)
-    reused = len(plan.segments) - len({s.segment_id for s, _ in todo})
+    reused = sum(not any(step.render for step in steps) for _, steps in plans)
     ctx.log(
         f"{len(todo)} clip(s) to render ({total} frames); "
         f"{reused} of {len(plan.segments)} segment(s) fully reused from the cache"

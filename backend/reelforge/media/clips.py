@@ -57,12 +57,19 @@ def grid_input(source: Path, first: int, fps: int) -> tuple[list[str], list[str]
     then drop the grid frames before k and restart the clock.
     """
     start = first / fps
-    inputs = ["-copyts", "-ss", f"{max(0.0, start - PREROLL_SEC):.6f}", "-i", _input(source)]
+    inputs = [
+        "-copyts",
+        "-ss",
+        f"{max(0.0, start - PREROLL_SEC):.6f}",
+        "-i",
+        safe_path(str(source)),
+    ]
     filters = [f"fps={fps}:start_time=0", f"trim=start_pts={first}", "setpts=PTS-STARTPTS"]
     return inputs, filters
 
 
-def _input(path: Path) -> str:
+def file_url(path: Path) -> str:
+    """An input FFmpeg cannot take for an option or another protocol (`-x.mp4`, `a:b.mp4`)."""
     return "file:" + str(path)
 
 

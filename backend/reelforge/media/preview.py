@@ -14,11 +14,10 @@ builder forces the muxer and the codec instead of letting FFmpeg guess them from
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from reelforge.media.clips import grid_input
+from reelforge.media.clips import file_url, grid_input
 
 # Thumbnails are taken this far into an asset: past fades from black and title cards, still
 # early enough to show what the clip is about.
@@ -26,11 +25,6 @@ THUMBNAIL_FRACTION = 0.10
 # The longest frame we expect (24 fps film): a thumbnail must start at least this far before the
 # end, or the seek would land after the last frame and FFmpeg would produce no picture.
 _LONGEST_FRAME = 1 / 24
-
-
-def _url(path: Path) -> str:
-    """An input or output argument FFmpeg cannot read as an option or another protocol."""
-    return "file:" + os.fspath(path)
 
 
 def _seconds(value: float) -> str:
@@ -66,7 +60,7 @@ def frame_args(
     seek = max(0.0, seek) if math.isfinite(seek) else 0.0
     return [
         "-threads", "2",  # decoding up to a GOP for one frame; many previews may run at once
-        "-ss", _seconds(seek), "-i", _url(source),
+        "-ss", _seconds(seek), "-i", file_url(source),
         *_jpeg_output([*filters], output, width),
     ]  # fmt: skip
 
@@ -105,7 +99,7 @@ def _jpeg_output(graph: list[str], output: Path, width: int) -> list[str]:
         "-frames:v", "1",
         "-vf", ",".join([*graph, scale, "setsar=1", "format=yuv420p"]),
         "-c:v", "mjpeg", "-q:v", "3",
-        "-f", "image2", "-update", "1", _url(output),
+        "-f", "image2", "-update", "1", file_url(output),
     ]  # fmt: skip
 
 
@@ -125,14 +119,14 @@ def proxy_args(source: Path, output: Path, *, height: int = 540, gop: int = 10) 
     even_height = height - height % 2
     scale = f"scale=w=-2:h='min({even_height},trunc(ih/2)*2)'"
     return [
-        "-i", _url(source),
+        "-i", file_url(source),
         "-an", "-sn", "-dn",
         "-vf", f"{scale},format=yuv420p",
         "-fps_mode", "passthrough", "-enc_time_base:v", "demux",
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", "0",
         "-movflags", "+faststart",
-        "-f", "mp4", _url(output),
+        "-f", "mp4", file_url(output),
     ]  # fmt: skip
 
 

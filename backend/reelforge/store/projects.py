@@ -305,12 +305,7 @@ class ProjectStore:
         if row is None:
             raise ReelforgeError("PROJECT_NOT_FOUND", f"no project with id {project_id!r}")
         project = _project(row)
-        if expected_version is not None and expected_version != project.current_version:
-            raise ReelforgeError(
-                "VERSION_CONFLICT",
-                f"the timeline is at version {project.current_version}, not {expected_version}",
-                currentVersion=project.current_version,
-            )
+        check_version(project, expected_version)
         return project
 
     async def _timeline(
@@ -334,6 +329,16 @@ class ProjectStore:
         # A segment whose asset was deleted has gone with it (ON DELETE CASCADE): skip it.
         ordered = tuple(segments[i] for i in ids if i in segments)
         return Timeline(project_id=project.id, version=version, fps=project.fps, segments=ordered)
+
+
+def check_version(project: ProjectRecord, expected: int | None) -> None:
+    """The optimistic-concurrency check: VERSION_CONFLICT unless `expected` is current."""
+    if expected is not None and expected != project.current_version:
+        raise ReelforgeError(
+            "VERSION_CONFLICT",
+            f"the timeline is at version {project.current_version}, not {expected}",
+            currentVersion=project.current_version,
+        )
 
 
 def _invalid(field: str, message: str) -> ReelforgeError:

@@ -65,16 +65,15 @@ class Repository:
         row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _job(row) if row else None
 
-    async def list_jobs(self, status: str | None = None, limit: int = 100) -> list[JobRecord]:
-        if status:
-            rows = await self.db.fetchall(
-                "SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?",
-                (status, limit),
-            )
-        else:
-            rows = await self.db.fetchall(
-                "SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)
-            )
+    async def list_jobs(
+        self, status: str | None = None, limit: int = 100, kind: str | None = None
+    ) -> list[JobRecord]:
+        """Newest first, optionally only one status and/or one kind (`generate`, `export`)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2)"
+            " ORDER BY created_at DESC LIMIT ?3",
+            (status, kind, limit),
+        )
         return [_job(r) for r in rows]
 
     async def jobs_with_status(self, status: str) -> list[JobRecord]:

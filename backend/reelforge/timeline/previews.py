@@ -33,10 +33,6 @@ def preview_url(key: str) -> str:
     return f"/api/previews/{key}.jpg"
 
 
-def is_preview_key(key: str) -> bool:
-    return len(key) == _KEY_LENGTH and all(c in "0123456789abcdef" for c in key)
-
-
 class PreviewService:
     def __init__(self, store: ProjectStore, paths: Paths, ffmpeg: Callable[[], Awaitable[str]]):
         self.store = store
