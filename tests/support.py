@@ -38,13 +38,20 @@ class Server:
     data_dir: Path
     ready: dict[str, Any]
     logs: list[str] = field(default_factory=list)
+    token: str | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+        """A client that sends the server's token, if it has one."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers, **kwargs)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         if self.process.poll() is None:
@@ -56,24 +63,33 @@ class Server:
             return self.process.wait()
 
 
-def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    data_dir: Path, *extra: str, env: dict[str, str] | None = None, token: str | None = None
+) -> Server:
+    """A server on a free port; with `token`, it is sent as stdin's first line (--token-stdin)."""
     full_env = {**os.environ, "REELFORGE_SSE_HEARTBEAT_SEC": "1", **(env or {})}
     full_env.pop("REELFORGE_DATA_DIR", None)
+    token_args = ["--token-stdin"] if token is not None else []
     process = subprocess.Popen(
         [sys.executable, "-m", "reelforge", "serve", "--port", "0", "--data-dir", str(data_dir),
-         *extra],
+         *token_args, *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=open(data_dir.parent / f"{data_dir.name}-server.log", "ab"),
         env=full_env,
     )  # fmt: skip
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stdin is not None
+    if token is not None:
+        process.stdin.write(token.encode() + b"\n")
+        process.stdin.flush()
     line = process.stdout.readline().decode()
     if not line:
         process.kill()
         raise RuntimeError("server exited before printing its ready line")
     ready = json.loads(line)
-    return Server(process=process, port=int(ready["port"]), data_dir=data_dir, ready=ready)
+    return Server(
+        process=process, port=int(ready["port"]), data_dir=data_dir, ready=ready, token=token
+    )
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:

@@ -7,13 +7,14 @@ test can create as many independent apps as it likes, each with its own temp dir
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
 from litestar.di import Provide
 
+from reelforge.api.access import AccessPolicy
 from reelforge.api.assets import AssetController
 from reelforge.api.deps import provide_services
 from reelforge.api.docs import assets_router, openapi_config
@@ -28,6 +29,8 @@ from reelforge.api.problems import EXCEPTION_HANDLERS
 from reelforge.api.projects import ProjectController
 from reelforge.api.segments import SegmentController
 from reelforge.api.settings import SettingsController
+from reelforge.api.studio import studio_routes
+from reelforge.api.system import system_controller
 from reelforge.config import Paths
 from reelforge.export.plan import ExportPlan
 from reelforge.export.runner import STAGES as EXPORT_STAGES
@@ -55,7 +58,11 @@ def create_app(
     *,
     heartbeat_sec: float = 15.0,
     pipeline: Pipeline = run_pipeline,
+    policy: AccessPolicy | None = None,
+    request_exit: Callable[[], None] | None = None,
 ) -> Litestar:
+    """The app for `data_dir`. `policy` holds the launch token and allowed origins (none and
+    the dev origins by default); `request_exit`, when given, enables the shutdown endpoint."""
     paths = Paths(data_dir)
 
     @asynccontextmanager
@@ -94,7 +101,7 @@ def create_app(
             kill_all()
             await db.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             JobController,
@@ -107,12 +114,17 @@ def create_app(
             MediaController,
             SettingsController,
             assets_router(),
+            *studio_routes(),
+            *([system_controller(request_exit)] if request_exit else []),
         ],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[GuardMiddleware],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY,
         logging_config=None,
     )
+    # Around the whole handler, not as route middleware: the guard must also answer for paths
+    # that match no route (route middleware runs only after routing succeeded).
+    app.asgi_handler = GuardMiddleware(app.asgi_handler, policy or AccessPolicy())
+    return app

@@ -150,6 +150,32 @@ async def _doctor(data_dir: Path) -> int:
     return 0 if not missing else 1
 
 
+def _serve_command(args: argparse.Namespace) -> int:
+    from reelforge.api.access import AccessPolicy, PolicyError
+    from reelforge.server import serve
+
+    try:
+        token = _token_from_stdin() if args.token_stdin else None
+        policy = AccessPolicy.from_environment(token, args.allow_origin)
+    except PolicyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return serve(args.port, resolve_data_dir(args.data_dir), policy, parent_stdin=args.parent_stdin)
+
+
+def _token_from_stdin() -> str:
+    """The first line of stdin; the rest of stdin stays unread (`--parent-stdin` watches it)."""
+    from reelforge.api.access import MAX_TOKEN_LENGTH, PolicyError
+
+    line = sys.stdin.buffer.readline(MAX_TOKEN_LENGTH + 2)
+    if not line.endswith(b"\n"):
+        raise PolicyError("--token-stdin: expected the token on stdin's first line")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError("--token-stdin: the token is not UTF-8 text") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reelforge", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -160,6 +186,18 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--data-dir", default=None)
     p_serve.add_argument(
         "--parent-stdin", action="store_true", help="shut down when stdin reaches EOF"
+    )
+    p_serve.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the access token from stdin's first line (else REELFORGE_TOKEN, else none)",
+    )
+    p_serve.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed besides the app's own (repeatable; replaces the default "
+        "http://localhost:5173 and http://127.0.0.1:5173; else REELFORGE_ALLOWED_ORIGINS)",
     )
 
     p_render = sub.add_parser("render", help="render a brief file to a video")
@@ -181,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "serve":
-        from reelforge.server import serve
-
-        return serve(args.port, resolve_data_dir(args.data_dir), parent_stdin=args.parent_stdin)
+        return _serve_command(args)
     if args.command == "render":
         return _render_command(args.brief, args.output, args.data_dir)
     if args.command == "demo":

@@ -49,7 +49,14 @@ CATALOGUE: dict[str, ErrorKind] = {
         403, "Host not allowed", "Connect through 127.0.0.1, localhost or [::1]."
     ),
     "ORIGIN_NOT_ALLOWED": ErrorKind(
-        403, "Origin not allowed", "Call the API from the app or a loopback origin."
+        403,
+        "Origin not allowed",
+        "Use the Reelforge app, or start the server with --allow-origin for your frontend.",
+    ),
+    "UNAUTHORIZED": ErrorKind(
+        401,
+        "Access token missing or wrong",
+        "Send Authorization: Bearer with the token the server was started with.",
     ),
     "SCHEMA_TOO_NEW": ErrorKind(
         500,

@@ -1,8 +1,9 @@
 """Running the app for the desktop shell: loopback only, OS-assigned port, one `ready` line.
 
 The socket is bound before uvicorn starts, so the port is known (and owned) before anything
-else happens; the ready line is printed only once uvicorn reports it is serving. SIGTERM, SIGINT
-and (with `--parent-stdin`) EOF on stdin all lead to the same graceful shutdown: the lifespan
+else happens; the ready line is printed only once uvicorn reports it is serving. SIGTERM, SIGINT,
+`POST /api/system/shutdown` and (with `--parent-stdin`) EOF on stdin all lead to the same
+graceful shutdown: the lifespan
 puts running jobs back in the queue and kills FFmpeg children.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 import uvicorn
 
 from reelforge import __version__
+from reelforge.api.access import AccessPolicy
 from reelforge.app import create_app
 
 log = logging.getLogger("reelforge.server")
@@ -75,8 +77,10 @@ def ready_line(port: int) -> str:
 
 def _watch_stdin(loop: asyncio.AbstractEventLoop, server: uvicorn.Server) -> None:
     """Block on stdin until EOF (the parent went away), then ask the server to exit."""
+    # os.read on the raw descriptor, not sys.stdin: a daemon thread blocked inside a buffered
+    # reader holds its lock, and the interpreter aborts at exit when it finds that lock taken.
     try:
-        while sys.stdin.buffer.read(4096):
+        while os.read(sys.stdin.fileno(), 4096):
             pass
     except (OSError, ValueError):
         pass
@@ -103,11 +107,18 @@ async def _serve(server: uvicorn.Server, sock: socket.socket, parent_stdin: bool
     return started
 
 
-def serve(port: int, data_dir: Path, *, parent_stdin: bool = False) -> int:
+def serve(port: int, data_dir: Path, policy: AccessPolicy, *, parent_stdin: bool = False) -> int:
     sock = bind_socket(port)
     heartbeat = float(os.environ.get("REELFORGE_SSE_HEARTBEAT_SEC", "15"))
+    servers: list[uvicorn.Server] = []
+
+    def request_exit() -> None:
+        log.info("shutdown requested through the API")
+        for server in servers:
+            server.should_exit = True
+
     config = uvicorn.Config(
-        create_app(data_dir, heartbeat_sec=heartbeat),
+        create_app(data_dir, heartbeat_sec=heartbeat, policy=policy, request_exit=request_exit),
         log_config=None,
         access_log=False,
         lifespan="on",
@@ -115,6 +126,7 @@ def serve(port: int, data_dir: Path, *, parent_stdin: bool = False) -> int:
         ws="none",
     )
     server = _Server(config)
+    servers.append(server)
     started = asyncio.run(_serve(server, sock, parent_stdin))
     sock.close()
     if not started:

@@ -1,26 +1,37 @@
-"""The loopback guard: DNS-rebinding, cross-origin and content-type protection, correlation ids.
+"""The loopback guard: token, DNS-rebinding, cross-origin and content-type checks, correlation ids.
 
-The server listens on loopback only, but a web page in the user's browser can still reach it.
-So: the Host header must name a loopback host (a rebinding attack sends the attacker's host
-name), a request carrying a non-loopback Origin is refused, and mutations must be JSON (or
-multipart for uploads), which a page cannot send cross-origin without a CORS preflight.
+The server listens on loopback only, but a web page in the user's browser, or another local
+user's program, can still reach it. So, before any routing:
+
+1. the Host header must name a loopback host (a DNS-rebinding attack sends the attacker's name);
+2. a request carrying an Origin must come from the app's own origin or an allowed dev origin;
+   CORS answers name that exact origin, never `*` or `null`;
+3. when the server has a per-launch token, every route but the liveness probes needs
+   `Authorization: Bearer <token>` (CORS preflights carry no credentials and are answered
+   without it, but only for allowed origins);
+4. mutations must be JSON (or multipart for uploads), which a page cannot send cross-origin
+   without a preflight.
 """
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
+from reelforge.api.access import LOOPBACK_HOSTS, AccessPolicy
 from reelforge.api.problems import CORRELATION_KEY, problem_body
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_TYPES = ("application/json", "multipart/form-data")
+PUBLIC_PATHS = frozenset({"/health", "/api/health"})
+CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Last-Event-ID, Range"
+CORS_EXPOSED_HEADERS = "X-Correlation-ID, Content-Range, Content-Length, Accept-Ranges, ETag"
 
 
 def host_name(host_header: str) -> str:
@@ -31,20 +42,21 @@ def host_name(host_header: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-def origin_allowed(origin: str) -> bool:
-    try:
-        parts = urlsplit(origin)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in LOOPBACK_HOSTS
+def _server_port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return int(server[1]) if server and server[1] is not None else None
 
 
-def _refusal(headers: dict[str, str], method: str) -> tuple[str, str] | None:
+def _refusal(
+    policy: AccessPolicy, scope: Scope, headers: dict[str, str], method: str
+) -> tuple[str, str] | None:
     if host_name(headers.get("host", "")) not in LOOPBACK_HOSTS:
         return "HOST_NOT_ALLOWED", "the Host header must be 127.0.0.1, localhost or [::1]"
     origin = headers.get("origin")
-    if origin is not None and not origin_allowed(origin):
-        return "ORIGIN_NOT_ALLOWED", f"requests from origin {origin!r} are not allowed"
+    if origin is not None and not policy.origin_allowed(origin, _server_port(scope)):
+        return "ORIGIN_NOT_ALLOWED", f"requests from origin {origin[:200]!r} are not allowed"
+    if scope["path"] not in PUBLIC_PATHS and not policy.token_matches(headers.get("authorization")):
+        return "UNAUTHORIZED", "this server needs the access token of the app that started it"
     if method in MUTATING:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         has_body = headers.get("content-length", "0") not in ("", "0") or (
@@ -55,41 +67,85 @@ def _refusal(headers: dict[str, str], method: str) -> tuple[str, str] | None:
     return None
 
 
-class GuardMiddleware:
-    """Pure ASGI middleware (it must run before routing, for every route)."""
+def _cors_headers(origin: str | None) -> list[tuple[bytes, bytes]]:
+    if origin is None:
+        return []
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-expose-headers", CORS_EXPOSED_HEADERS.encode()),
+        (b"vary", b"Origin"),
+    ]
 
-    def __init__(self, app: ASGIApp):
+
+class GuardMiddleware:
+    """Pure ASGI middleware around the app's whole handler: it runs before routing."""
+
+    def __init__(self, app: ASGIApp, policy: AccessPolicy):
         self.app = app
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         correlation = uuid.uuid4().hex
         state: dict[str, Any] = scope.setdefault("state", {})
         state[CORRELATION_KEY] = correlation
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refusal = _refusal(headers, str(scope.get("method", "GET")))
+        method = str(scope.get("method", "GET"))
+        origin = headers.get("origin")
+        allowed_origin = (
+            origin
+            if origin is not None and self.policy.origin_allowed(origin, _server_port(scope))
+            else None
+        )
+        if method == "OPTIONS" and allowed_origin and "access-control-request-method" in headers:
+            await _preflight(send, allowed_origin, correlation)
+            return
+        refusal = _refusal(self.policy, scope, headers, method)
         if refusal is not None:
             code, detail = refusal
             problem = problem_body(code, detail, instance=scope["path"], correlation=correlation)
             body = msgspec.json.encode(problem)
+            response_headers = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-correlation-id", correlation.encode()),
+                *_cors_headers(allowed_origin),
+            ]
+            if code == "UNAUTHORIZED":
+                response_headers.append((b"www-authenticate", b'Bearer realm="reelforge"'))
             start: HTTPResponseStartEvent = {
                 "type": "http.response.start",
                 "status": problem.status,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-correlation-id", correlation.encode()),
-                ],
+                "headers": response_headers,
             }
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message)["X-Correlation-ID"] = correlation
+                response_headers = MutableScopeHeaders.from_message(message)
+                response_headers["X-Correlation-ID"] = correlation
+                for name, value in _cors_headers(allowed_origin):
+                    response_headers[name.decode()] = value.decode("latin-1")
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _preflight(send: Send, origin: str, correlation: str) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 204,
+        "headers": [
+            *_cors_headers(origin),
+            (b"access-control-allow-methods", CORS_METHODS.encode()),
+            (b"access-control-allow-headers", CORS_REQUEST_HEADERS.encode()),
+            (b"access-control-max-age", b"600"),
+            (b"x-correlation-id", correlation.encode()),
+        ],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
