@@ -31,6 +31,8 @@ def export(client: httpx.Client, pid: str, tmp_path: Path, name: str, **body: An
     export_id = created.json()["id"]
     events = follow_export(client, export_id)
     assert events[-1]["event"] == "job-completed", events[-3:]
+    progress = [e["data"] for e in events if e["event"] == "step-progress"]
+    assert progress[-1]["percent"] == 100.0, progress[-2:]  # a bar ends full, not at 90 %
     view = client.get(f"/api/exports/{export_id}").json()
     assert view["status"] == "completed" and view["error"] is None
     download = client.get(view["downloadUrl"])
@@ -116,6 +118,9 @@ def test_export_equals_timeline_and_matches_previews(server: Server, tmp_path: P
             client, pid, tmp_path, "part.webm", format="webm", range={"start": 1, "end": 2}
         )
         assert abs(count_frames(webm) - FPS) <= 1
+        exports = client.get("/api/jobs?kind=export").json()["jobs"]
+        assert len(exports) == 3 and {j["kind"] for j in exports} == {"export"}
+        assert client.get("/api/jobs?kind=generate").json()["jobs"] == []
 
         missing = client.post("/api/exports", json={"projectId": "nope"})
         assert missing.status_code == 404 and missing.json()["code"] == "PROJECT_NOT_FOUND"

@@ -49,8 +49,10 @@ class JobController(Controller):
             Parameter(query="status", pattern="^(queued|running|completed|failed|cancelled)$"),
         ] = None,
         limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+        kind: Annotated[str | None, Parameter(query="kind", pattern="^(generate|export)$")] = None,
     ) -> JobList:
-        jobs = await services.repo.list_jobs(status, limit)
+        """Newest first; `kind=generate` leaves out export jobs."""
+        jobs = await services.repo.list_jobs(status, limit, kind)
         return JobList(jobs=[await job_view(services, job) for job in jobs])
 
     @get("/{job_id:str}", summary="Get a job")

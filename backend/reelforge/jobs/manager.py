@@ -344,7 +344,8 @@ class ProgressPump:
         stage_changed = stage != self.stage
         self.percent, self.stage = percent, stage
         moment = time.monotonic()
-        if not stage_changed and moment - self._last_emit < PROGRESS_INTERVAL_SEC:
+        throttled = moment - self._last_emit < PROGRESS_INTERVAL_SEC
+        if throttled and not stage_changed and percent < 100.0:  # the last report always goes
             return
         self._last_emit = moment
         eta = self._eta(percent, moment)

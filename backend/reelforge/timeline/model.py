@@ -88,16 +88,20 @@ class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
 
 
+FRAME_TOLERANCE = 1e-3
+
+
 def to_frame(seconds: float, fps: int) -> int:
     """The frame on screen at a time in seconds (the one that starts at or before it).
 
     Every time the API takes goes through here: previews, split and trim points, export
-    ranges, so "the frame at 1.02 s" is one frame everywhere. The epsilon absorbs float noise
-    (1.2 * 30 = 35.99999...).
+    ranges, so "the frame at 1.02 s" is one frame everywhere. The tolerance of a thousandth of
+    a frame absorbs float noise (1.2 * 30 = 35.99999...) and the API's rounding of times to the
+    microsecond: 86/15 s is reported as 5.733333, which must read back as frame 86, not 85.
     """
     if not math.isfinite(seconds):
         raise ValueError("time must be a finite number of seconds")
-    return math.floor(seconds * fps + 1e-6)
+    return math.floor(seconds * fps + FRAME_TOLERANCE)
 
 
 def to_seconds(frame: int, fps: int) -> float:

@@ -14,7 +14,7 @@ from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord
 from reelforge.store.repository import now
 from reelforge.timeline import edits
-from reelforge.timeline.model import Segment, Timeline
+from reelforge.timeline.model import Segment, Timeline, to_frame, to_seconds
 from reelforge.timeline.service import TimelineService
 
 counter = itertools.count()
@@ -123,3 +123,14 @@ async def test_redo_after_a_new_edit_follows_the_newest_branch(tmp_path: Path) -
         assert stale.value.code == "VERSION_CONFLICT"
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("fps", [12, 15, 24, 25, 30, 50, 60, 120])
+def test_times_the_api_reports_read_back_as_the_same_frame(fps: int) -> None:
+    # The API rounds seconds to the microsecond (86/15 s is 5.733333); sent back, such a time
+    # must still name the frame it came from, or a segment's own bounds would be refused.
+    for frame in range(0, 20 * fps):
+        assert to_frame(to_seconds(frame, fps), fps) == frame
+    assert to_frame(5.733333, 15) == 86
+    assert to_frame(1.2, 30) == 36
+    assert to_frame(1.0 / 30 - 0.0001, 30) == 0  # just before frame 1 is still frame 0
