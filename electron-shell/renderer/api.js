@@ -1,0 +1,70 @@
+// The backend's HTTP API: JSON requests, RFC 9457 problem details as errors, SSE streams.
+// The UI is served by the backend itself, so every path is same-origin and relative.
+
+export class ApiError extends Error {
+  constructor(problem, status) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.problem = problem;
+    this.status = status;
+    this.code = problem.code;
+  }
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const init = { method, headers: { Accept: 'application/json, application/problem+json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    throw new ApiError({
+      title: 'Cannot reach the Reelforge engine',
+      detail: error.message,
+      remediation: 'Check that Reelforge is still running, then try again.',
+    }, 0);
+  }
+  const isJson = /json/.test(response.headers.get('Content-Type') ?? '');
+  const data = isJson ? await response.json() : await response.text();
+  if (!response.ok) {
+    const problem = isJson ? data : { title: `HTTP ${response.status}`, detail: data.slice(0, 300) };
+    throw new ApiError(problem, response.status);
+  }
+  return data;
+}
+
+// The lines a person needs to understand and fix a problem, most important first.
+export function problemLines(problem) {
+  const detail = problem.detail ?? '';
+  const lines = [[problem.title, detail].filter(Boolean).join(': ')];
+  for (const { field, message } of problem.errors ?? []) {
+    if (!detail.includes(message)) lines.push(`${field}: ${message}`);
+  }
+  const { allowed } = problem;
+  if (allowed && !detail.includes(`${allowed.end} s`)) {
+    lines.push(`Allowed: ${allowed.start} s to ${allowed.end} s.`);
+  }
+  if (problem.remediation) lines.push(problem.remediation);
+  if (problem.correlationId) lines.push(`Reference: ${problem.correlationId}`);
+  return lines;
+}
+
+const TERMINAL = ['job-completed', 'job-failed', 'job-cancelled'];
+
+// Follow a job's Server-Sent Events; returns a function that stops following. The stream is
+// closed after a terminal event (otherwise EventSource would reconnect to a finished job).
+export function follow(url, handlers, onLost) {
+  const source = new EventSource(url);
+  for (const [type, handler] of Object.entries(handlers)) {
+    source.addEventListener(type, (event) => {
+      if (TERMINAL.includes(type)) source.close();
+      handler(JSON.parse(event.data));
+    });
+  }
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) onLost?.();
+  });
+  return () => source.close();
+}
