@@ -11,6 +11,9 @@ edit: a 10-segment 1080p30 timeline made from generated H.264 sources (x264's de
 segment and export again (`incremental/full`). Preview frame latency through the API, p50/p95,
 uncached and cached, next to the same frames cut straight from the 1080p originals by one
 FFmpeg command each (what a tool without proxies does).
+
+startup: the PyInstaller bundle's launch time against a minimal Litestar app bundled the same
+way (scripts/bench_startup.py).
 """
 
 from __future__ import annotations
@@ -280,8 +283,12 @@ def bench_edit() -> dict[str, float]:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["startup"]:  # the bundle's startup: scripts/bench_startup.py
+        from bench_startup import main as bench_startup_main
+
+        return bench_startup_main(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", choices=["render", "edit"])
+    parser.add_argument("which", choices=["render", "edit", "startup"])
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     results = bench_render() if args.which == "render" else bench_edit()

@@ -1,0 +1,246 @@
+"""The PyInstaller bundle (dist/reelforge) works on its own, the way the desktop shell runs it.
+
+The bundle is built first (`scripts/build`) when it is missing or older than the sources it is
+made of. Then the frozen executable is started exactly like the shell starts it (token on stdin,
+`--parent-stdin`), and it has to serve the studio UI, the API and its docs, render a video with
+its own FFmpeg and espeak-ng, and exit 0 on `POST /api/system/shutdown` leaving nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from tests.media import count_frames, stream_seconds
+from tests.support import (
+    ROOT,
+    ffmpeg_children,
+    processes_mentioning,
+    small_request,
+    wait_for,
+    wait_status,
+)
+
+from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.media.probe import decoded_duration
+
+DIST = ROOT / "dist" / "reelforge"
+EXECUTABLE = DIST / ("reelforge.exe" if sys.platform == "win32" else "reelforge")
+UI = ROOT / "electron-shell" / "renderer"
+SOURCES = [
+    ROOT / "backend" / "reelforge",
+    UI,
+    ROOT / "build" / "reelforge.spec",
+    ROOT / "build" / "entry.py",
+    ROOT / "pyproject.toml",
+]
+# Nothing from the developer's environment may point the bundle at files outside it.
+ENV_OVERRIDES = (
+    "REELFORGE_DATA_DIR",
+    "REELFORGE_TOKEN",
+    "REELFORGE_FFMPEG",
+    "REELFORGE_UI_DIR",
+    "IMAGEIO_FFMPEG_EXE",
+)
+
+# A render that is still running when the shutdown comes (many seconds of work on two cores).
+SLOW = small_request(
+    plan={"targetDurationSec": 40, "density": "balanced"},
+    render={"resolution": "854x480", "fps": 30, "quality": "standard"},
+)
+
+pytestmark = pytest.mark.timeout(900)  # the first run may build the bundle (about 20-60 s)
+
+
+def newest_source() -> float:
+    """The latest modification time among the files the bundle is built from."""
+    newest = 0.0
+    for source in SOURCES:
+        files = [source] if source.is_file() else source.rglob("*")
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Path:
+    """The bundle's executable, (re)built when missing or stale."""
+    if not EXECUTABLE.is_file() or EXECUTABLE.stat().st_mtime < newest_source():
+        result = subprocess.run(
+            [str(ROOT / "scripts" / "build")],
+            capture_output=True, text=True, timeout=850, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert EXECUTABLE.is_file() and os.access(EXECUTABLE, os.X_OK)
+    return EXECUTABLE
+
+
+def bundled_ffmpeg() -> list[str]:
+    return [str(p) for p in (DIST / "_internal" / "imageio_ffmpeg" / "binaries").glob("ffmpeg*")]
+
+
+def executable(pid: int) -> str | None:
+    """The program a live process runs (None once it is gone)."""
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+
+
+def bundle_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_OVERRIDES}
+    return {**env, "REELFORGE_SSE_HEARTBEAT_SEC": "1"}
+
+
+class Launched:
+    """The frozen server, started like the shell starts it; stderr goes to a file."""
+
+    def __init__(self, executable: Path, data_dir: Path, token: str) -> None:
+        self.token = token
+        self.data_dir = data_dir
+        self.stderr_path = data_dir.parent / "bundle-stderr.log"
+        with self.stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [str(executable), "serve", "--port", "0", "--data-dir", str(data_dir),
+                 "--token-stdin", "--parent-stdin"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=bundle_env(),
+            )  # fmt: skip
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(token.encode() + b"\n")
+        self.process.stdin.flush()  # stdin stays open: its EOF would mean "the shell is gone"
+        line = self.process.stdout.readline().decode()
+        if not line:
+            self.kill()
+            raise AssertionError(f"no ready line; stderr:\n{self.stderr()}")
+        self.ready = json.loads(line)
+        self.url = f"http://127.0.0.1:{self.ready['port']}"
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def client(self, *, token: bool = True) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def launched(bundle: Path, tmp_path: Path) -> Iterator[Launched]:
+    data_dir = tmp_path / "data"
+    server = Launched(bundle, data_dir, secrets.token_urlsafe(32))
+    yield server
+    server.kill()
+
+
+def test_bundle_layout(bundle: Path) -> None:
+    internal = bundle.parent / "_internal"
+    ffmpeg = bundled_ffmpeg()
+    assert len(ffmpeg) == 1 and os.access(ffmpeg[0], os.X_OK), "FFmpeg lost its executable bit"
+    assert (internal / "reelforge" / "ui" / "index.html").read_bytes() == (
+        UI / "index.html"
+    ).read_bytes()
+    assert (internal / "reelforge" / "demo" / "brief.json").is_file()
+    assert list((internal / "espeakng_loader" / "espeak-ng-data").glob("*_dict"))
+
+
+def test_bundle_serves_renders_and_shuts_down(launched: Launched, tmp_path: Path) -> None:
+    pid = launched.process.pid
+    assert launched.ready["event"] == "ready" and launched.ready["pid"] == pid
+
+    with launched.client(token=False) as anonymous:
+        assert anonymous.get("/api/health").json()["status"] == "ok"
+        assert anonymous.get("/").status_code == 401
+        assert anonymous.get("/api/jobs").status_code == 401
+
+    with launched.client() as client:
+        page = client.get("/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert page.content == (UI / "index.html").read_bytes()
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+
+        docs = client.get("/api/docs/")
+        assert docs.status_code == 200 and "/api/docs/assets/swagger-ui-bundle.js" in docs.text
+        assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+        # The bundle's own FFmpeg and espeak-ng, not the developer's.
+        ready = client.get("/api/health/ready").json()
+        checks = {check["name"]: check["status"] for check in ready["checks"]}
+        assert checks["database"] == checks["ffmpeg"] == "ok", ready
+        assert client.get("/api/ffmpeg").json()["path"].startswith(str(DIST))
+        assert any(v["language"] == "en-us" for v in client.get("/api/voices").json())
+
+        created = client.post("/api/jobs", json=small_request())
+        assert created.status_code == 202, created.text
+        job_id = created.json()["id"]
+        job = wait_status(client, job_id, {"completed", "failed", "cancelled"}, 180)
+        assert job["status"] == "completed", job["error"]
+        video = next(a for a in job["artifacts"] if a["kind"] == "video")
+        download = client.get(video["downloadUrl"])
+        assert download.status_code == 200
+        assert download.headers["content-disposition"].startswith("attachment")
+        content = client.get(f"/api/jobs/{job_id}/content").json()
+
+    mp4 = tmp_path / "video.mp4"
+    mp4.write_bytes(download.content)
+    assert len(download.content) == video["size"]
+    assert download.content[4:8] == b"ftyp"
+    # +faststart: the index (moov) comes before the media data (mdat).
+    assert 0 < download.content.find(b"moov") < download.content.find(b"mdat")
+    # Decodes to the end without an error, with every frame and the whole narration.
+    decoded = anyio.run(decoded_duration, locate_ffmpeg(), mp4)
+    duration = float(content["durationSec"])
+    assert decoded == pytest.approx(duration, abs=0.2)
+    assert abs(count_frames(mp4) - round(duration * 15)) <= 1
+    assert stream_seconds(mp4, "a") == pytest.approx(duration, abs=0.2)
+
+    # Shut down in the middle of a render: the frozen server must still kill its FFmpeg.
+    with launched.client() as client:
+        assert client.post("/api/jobs", json=SLOW).status_code == 202
+        children = wait_for(lambda: ffmpeg_children(pid), 60, 0.05)
+        assert all(executable(child) in (None, *bundled_ffmpeg()) for child in children)
+        answer = client.post("/api/system/shutdown", json={})
+        assert answer.status_code == 202
+    started = time.monotonic()
+    assert launched.process.wait(10) == 0
+    assert time.monotonic() - started < 5
+    # No FFmpeg child outlived the server (their command lines all name the data dir).
+    wait_for(lambda: not processes_mentioning(str(launched.data_dir)), 2)
+
+    stderr = launched.stderr()
+    assert "Traceback" not in stderr, stderr
+    assert launched.token not in stderr
+    assert launched.process.stdout is not None
+    assert launched.token not in launched.process.stdout.read().decode(errors="replace")
+
+
+def test_bundle_cli_doctor(bundle: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(bundle), "doctor", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False, env=bundle_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"at {bundle.parent / '_internal'}" in result.stdout  # the bundled FFmpeg
+    assert "encoder libx264" in result.stdout and "filters: all present" in result.stdout
+    assert "en-us" in result.stdout.lower()
+
+
+def test_bundle_exits_when_the_shell_goes_away(launched: Launched) -> None:
+    """`--parent-stdin`: EOF on stdin (the shell died) is a graceful shutdown too."""
+    assert launched.process.stdin is not None
+    launched.process.stdin.close()
+    assert launched.process.wait(10) == 0
+    assert launched.token not in launched.stderr()
