@@ -41,6 +41,8 @@ def test_ready_line_and_graceful_sigterm(server: Server) -> None:
         assert ready["status"] in ("ok", "degraded")
         docs = client.get("/api/docs/")
         assert docs.status_code == 200 and "/api/docs/assets/swagger-ui-bundle.js" in docs.text
+        assert "https://" not in docs.text.replace("https://reelforge.local", "")  # offline
+        assert client.get("/api/docs/assets/favicon-32x32.png").status_code == 200
         assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
         schema = client.get("/api/docs/openapi.json").json()
         assert "/api/jobs" in schema["paths"]
