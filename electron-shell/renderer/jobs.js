@@ -1,7 +1,8 @@
 // Generation jobs: the brief form, live progress over SSE, the result, the list of past videos.
 import { api, follow } from './api.js';
 import {
-  $, busy, clearNotice, el, failure, guarded, inform, report, showProgress, showView, stepLabel,
+  $, busy, clearNotice, el, failure, guarded, inform, renderSidebarList, report, showProgress,
+  showView, stepLabel,
 } from './ui.js';
 
 const ACTIVE = ['queued', 'running'];
@@ -80,14 +81,13 @@ export async function refreshJobs() {
 }
 
 function renderList() {
-  const items = jobs.map((job) => el('li', {},
-    el('button', {
-      type: 'button',
-      className: 'item',
-      'aria-current': String(job.id === shown?.id),
-      onclick: () => openJob(job),
-    }, el('span', { textContent: title(job) }), el('span', { className: `badge ${job.status}`, textContent: STATUS[job.status] }))));
-  $('#job-list').replaceChildren(...(items.length ? items : [el('li', { className: 'muted', textContent: 'No videos yet' })]));
+  renderSidebarList($('#job-list'), jobs, {
+    isCurrent: (job) => job.id === shown?.id,
+    open: openJob,
+    label: title,
+    badge: (job) => ({ className: `badge ${job.status}`, textContent: STATUS[job.status] }),
+    empty: 'No videos yet',
+  });
 }
 
 export function openJob(job) {

@@ -4,7 +4,9 @@
 import { api } from './api.js';
 import { initExport, resetExport } from './export.js';
 import { initGrade, showGrade } from './grade.js';
-import { $, clearNotice, debounce, el, guarded, inform, report, seconds, showView } from './ui.js';
+import {
+  $, clearNotice, debounce, el, guarded, inform, renderSidebarList, report, seconds, showView,
+} from './ui.js';
 
 let projects = [];
 let project = null;
@@ -57,14 +59,13 @@ export async function refreshProjects() {
 }
 
 function renderList() {
-  const items = projects.map((p) => el('li', {},
-    el('button', {
-      type: 'button',
-      className: 'item',
-      'aria-current': String(p.id === project?.id),
-      onclick: guarded(() => openProject(p)),
-    }, el('span', { textContent: p.name }), el('span', { className: 'badge', textContent: p.settings.resolution }))));
-  $('#project-list').replaceChildren(...(items.length ? items : [el('li', { className: 'muted', textContent: 'No projects yet' })]));
+  renderSidebarList($('#project-list'), projects, {
+    isCurrent: (p) => p.id === project?.id,
+    open: guarded(openProject),
+    label: (p) => p.name,
+    badge: (p) => ({ className: 'badge', textContent: p.settings.resolution }),
+    empty: 'No projects yet',
+  });
 }
 
 export async function openProject(chosen) {

@@ -15,6 +15,21 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/**
+ * Fills a sidebar list: one button per entry with its label and badge, the current one marked,
+ * or a muted line saying the list is empty.
+ */
+export function renderSidebarList(list, entries, { isCurrent, open, label, badge, empty }) {
+  const items = entries.map((entry) => el('li', {},
+    el('button', {
+      type: 'button',
+      className: 'item',
+      'aria-current': String(isCurrent(entry)),
+      onclick: () => open(entry),
+    }, el('span', { textContent: label(entry) }), el('span', badge(entry)))));
+  list.replaceChildren(...(items.length ? items : [el('li', { className: 'muted', textContent: empty })]));
+}
+
 export function showView(id) {
   for (const view of document.querySelectorAll('main > section')) view.hidden = view.id !== id;
 }
