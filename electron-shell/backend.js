@@ -418,7 +418,7 @@ class Backend extends EventEmitter {
       const line = raw.includes(token) ? raw.split(token).join('[token]') : raw;
       this.lines.push(line);
       if (this.lines.length > this.maxLogLines) this.lines.shift();
-      if (this.logStream) this.logStream.write(formatLogLine(`backend ${name}`, line));
+      this._log(formatLogLine(`backend ${name}`, line));
       this.emit('log', { stream: name, line });
       if (onLine) onLine(line);
     });
@@ -426,7 +426,13 @@ class Backend extends EventEmitter {
 
   /** The supervisor's own notes go to the log file only (never the token). */
   _note(message) {
-    if (this.logStream) this.logStream.write(formatLogLine('shell', message));
+    this._log(formatLogLine('shell', message));
+  }
+
+  /** Output can still arrive while the app closes its log file: late lines are dropped. */
+  _log(text) {
+    const stream = this.logStream;
+    if (stream && !stream.writableEnded && !stream.destroyed) stream.write(text);
   }
 }
 

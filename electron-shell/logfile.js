@@ -16,7 +16,10 @@ function openLogStream(filePath, { maxBytes = 5 * 1024 * 1024 } = {}) {
   } catch (err) {
     if (err.code !== 'ENOENT') throw err;
   }
-  return fs.createWriteStream(filePath, { flags: 'a' });
+  const stream = fs.createWriteStream(filePath, { flags: 'a' });
+  // A full disk or a vanished folder must not take the app down: the log is best effort.
+  stream.on('error', (err) => console.error(`reelforge log ${filePath}: ${err.message}`));
+  return stream;
 }
 
 /** One log line: ISO time, where it came from, the text (newlines escaped to keep one line). */

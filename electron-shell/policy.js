@@ -11,10 +11,13 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 /** Arguments for `reelforge serve`: OS-assigned port, token on stdin, exit when stdin closes. */
-function serveArgs(dataDir) {
+function serveArgs(dataDir, packaged) {
   const args = ['serve', '--port', '0'];
   if (dataDir) args.push('--data-dir', dataDir);
   args.push('--token-stdin', '--parent-stdin');
+  // The installed app needs no other origin than its own: an empty list drops the default
+  // frontend-development origins (localhost:5173), which a development run keeps.
+  if (packaged) args.push('--allow-origin=');
   return args;
 }
 
@@ -26,7 +29,7 @@ function serveArgs(dataDir) {
  */
 function backendCommand({ packaged, resourcesPath, platform, env, repoRoot, dataDir }) {
   const win = platform === 'win32';
-  const args = serveArgs(dataDir);
+  const args = serveArgs(dataDir, packaged);
   if (packaged) {
     const exe = win ? 'reelforge.exe' : 'reelforge';
     return { command: path.join(resourcesPath, 'reelforge', exe), args };

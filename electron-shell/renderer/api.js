@@ -55,12 +55,14 @@ const TERMINAL = ['job-completed', 'job-failed', 'job-cancelled'];
 
 // Follow a job's Server-Sent Events; returns a function that stops following. The stream is
 // closed after a terminal event (otherwise EventSource would reconnect to a finished job).
+// Handlers get the event's data and its id: a retried job's history holds an old terminal
+// event, after which the caller can follow again from that id (`?lastEventId=`).
 export function follow(url, handlers, onLost) {
   const source = new EventSource(url);
   for (const [type, handler] of Object.entries(handlers)) {
     source.addEventListener(type, (event) => {
       if (TERMINAL.includes(type)) source.close();
-      handler(JSON.parse(event.data));
+      handler(JSON.parse(event.data), event.lastEventId);
     });
   }
   source.addEventListener('error', () => {

@@ -100,16 +100,20 @@ export function openJob(job) {
   if (ACTIVE.includes(job.status)) unfollow = listen(job.id);
 }
 
-function listen(id) {
+function listen(id, after = null) {
   const update = (changes) => {
     if (shown?.id === id) render(Object.assign(shown, changes));
   };
-  const finish = guarded(async () => {
+  const finish = guarded(async (_data, eventId) => {
     const job = await api(`/api/jobs/${id}`);
-    if (shown?.id === id) render((shown = job));
+    if (shown?.id !== id) return;
+    render((shown = job));
+    // An earlier run's end, replayed from the job's history: the retried run goes on after it.
+    if (ACTIVE.includes(job.status)) unfollow = listen(id, eventId);
     await refreshJobs();
   });
-  return follow(`/api/jobs/${id}/events`, {
+  const query = after ? `?lastEventId=${encodeURIComponent(after)}` : '';
+  return follow(`/api/jobs/${id}/events${query}`, {
     'step-progress': ({ stage, message, percent, etaSec }) => update({ stage, message, percent, etaSec }),
     'job-status': ({ status }) => {
       update({ status });

@@ -103,6 +103,8 @@ async function edit(request) {
 }
 
 function setTimeline(next) {
+  // A response that arrives after the user switched projects belongs to the other project.
+  if (next.projectId !== project?.id) return;
   timeline = next;
   $('#scrub').max = Math.max(0, frameOf(timeline.duration) - 1);
   $('#playhead').max = Math.max(0, timeline.duration - 1 / timeline.fps).toFixed(3);

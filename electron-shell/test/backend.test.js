@@ -399,3 +399,17 @@ test('a missing executable is a clear fatal error', async (t) => {
   assert.match((await fatal)[0].message, /ENOENT/);
   assert.deepEqual(await backend.stop(), { method: 'none', code: null, signal: null });
 });
+
+test('the installed app refuses the frontend-development origins', async (t) => {
+  const dataDir = path.join(tempDir(t), 'data');
+  const packaged = backendCommand({ packaged: true, resourcesPath: '/x', platform: 'linux' });
+  // Python from source, with exactly the installed app's arguments.
+  const args = ['-m', 'reelforge', ...packaged.args, '--data-dir', dataDir];
+  const { backend } = realBackend(t, { args });
+  const info = await backend.start();
+  const call = (origin) => fetch(`${info.baseUrl}/api/jobs`, {
+    headers: { Authorization: `Bearer ${info.token}`, Origin: origin },
+  });
+  assert.equal((await call('http://localhost:5173')).status, 403);
+  assert.equal((await call(info.baseUrl)).status, 200);
+});

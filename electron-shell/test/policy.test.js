@@ -22,7 +22,10 @@ test('backendCommand: packaged app runs the bundled binary', () => {
     repoRoot: '/ignored',
   });
   assert.equal(posix.command, path.join('/opt/Reelforge/resources', 'reelforge', 'reelforge'));
-  assert.deepEqual(posix.args, ['serve', '--port', '0', '--token-stdin', '--parent-stdin']);
+  // The installed app allows no origin but its own (no frontend-development origins).
+  assert.deepEqual(posix.args, [
+    'serve', '--port', '0', '--token-stdin', '--parent-stdin', '--allow-origin=',
+  ]);
 
   const win = policy.backendCommand({
     packaged: true,
@@ -35,6 +38,7 @@ test('backendCommand: packaged app runs the bundled binary', () => {
   assert.equal(path.basename(win.command), 'reelforge.exe');
   assert.deepEqual(win.args, [
     'serve', '--port', '0', '--data-dir', '/data', '--token-stdin', '--parent-stdin',
+    '--allow-origin=',
   ]);
 });
 
@@ -49,6 +53,7 @@ test('backendCommand: development runs python -m reelforge from the repo venv or
   assert.equal(dev.command, path.join('/src/reelforge', '.venv', 'bin', 'python'));
   assert.deepEqual(dev.args.slice(0, 3), ['-m', 'reelforge', 'serve']);
   assert.ok(dev.args.includes('--token-stdin') && dev.args.includes('--parent-stdin'));
+  assert.ok(!dev.args.includes('--allow-origin='));
 
   const winDev = policy.backendCommand({
     packaged: false, platform: 'win32', env: {}, repoRoot: '/src/reelforge',

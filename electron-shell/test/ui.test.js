@@ -164,6 +164,17 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   assert.equal(exported.status(), 200);
   assert.equal(exported.headers()['content-type'], 'video/mp4');
 
+  // Cancel a new video, then retry it: the job's history replays the old cancellation, and the
+  // UI must keep following the new run to the end.
+  await page.getByRole('button', { name: 'New video' }).click();
+  await page.getByLabel('Topic').fill('how tides work');
+  await page.getByRole('button', { name: 'Create video' }).click();
+  await page.locator('#job-cancel').click();
+  await progress.locator('.step', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+  await page.locator('#job-retry').click();
+  await progress.locator('.step', { hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  assert.equal(await progress.locator('progress').evaluate((bar) => bar.value), 100);
+
   // The only console errors are the browser's notes about the three refused requests.
   const unexpected = errors.filter((text) => !/Failed to load resource: .* status of (422|409)/.test(text));
   assert.deepEqual(unexpected, []);

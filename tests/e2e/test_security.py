@@ -109,6 +109,13 @@ def test_host_origin_and_body_type_checks_hold_with_the_token(guarded: Server) -
         assert "Authorization" in answer.headers["access-control-allow-headers"]
         foreign = {**preflight, "Origin": "https://evil.example"}
         assert_problem(anonymous.options("/api/jobs", headers=foreign), 403, "ORIGIN_NOT_ALLOWED")
+        rebound = {**preflight, "Host": "evil.example"}
+        assert_problem(anonymous.options("/api/jobs", headers=rebound), 403, "HOST_NOT_ALLOWED")
+        # The allowed origin is echoed in its canonical form, not as sent.
+        odd = anonymous.options(
+            "/api/jobs", headers={**preflight, "Origin": "http://LOCALHOST:5173/"}
+        )
+        assert odd.headers["access-control-allow-origin"] == "http://localhost:5173"
 
 
 def test_token_stays_out_of_logs_files_and_children(tmp_path: Path, token: str) -> None:

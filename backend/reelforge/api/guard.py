@@ -23,7 +23,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
-from reelforge.api.access import LOOPBACK_HOSTS, AccessPolicy
+from reelforge.api.access import LOOPBACK_HOSTS, AccessPolicy, normalise_origin
 from reelforge.api.problems import CORRELATION_KEY, problem_body
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -86,7 +86,8 @@ class GuardMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
+            # No route speaks WebSocket (uvicorn runs with ws="none"); refuse rather than pass.
+            await send({"type": "websocket.close", "code": 1008, "reason": "not supported"})
             return
         correlation = uuid.uuid4().hex
         state: dict[str, Any] = scope.setdefault("state", {})
@@ -94,12 +95,15 @@ class GuardMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         method = str(scope.get("method", "GET"))
         origin = headers.get("origin")
+        # Echoed in CORS answers in its canonical form, never as sent.
         allowed_origin = (
-            origin
+            normalise_origin(origin)
             if origin is not None and self.policy.origin_allowed(origin, _server_port(scope))
             else None
         )
-        if method == "OPTIONS" and allowed_origin and "access-control-request-method" in headers:
+        host_ok = host_name(headers.get("host", "")) in LOOPBACK_HOSTS
+        preflight = method == "OPTIONS" and "access-control-request-method" in headers
+        if preflight and allowed_origin and host_ok:
             await _preflight(send, allowed_origin, correlation)
             return
         refusal = _refusal(self.policy, scope, headers, method)
