@@ -3,8 +3,7 @@
 The socket is bound before uvicorn starts, so the port is known (and owned) before anything
 else happens; the ready line is printed only once uvicorn reports it is serving. SIGTERM, SIGINT,
 `POST /api/system/shutdown` and (with `--parent-stdin`) EOF on stdin all lead to the same
-graceful shutdown: the lifespan
-puts running jobs back in the queue and kills FFmpeg children.
+graceful shutdown: the lifespan puts running jobs back in the queue and kills FFmpeg children.
 """
 
 from __future__ import annotations
