@@ -25,6 +25,10 @@ let logStream = null;
 /** Why the backend is (re)starting or was given up on, for the status page. */
 let problem = null;
 let backendStopped = false;
+// A renderer that crashes while loading would otherwise be reloaded in a tight loop: reload it
+// at most 3 times a minute, then show the status page until the user asks to retry.
+const rendererReloads = new policy.RestartPolicy({ delaysMs: [0, 1000, 2000], maxRestarts: 3, windowMs: 60_000 });
+let windowGaveUp = false;
 
 function log(message) {
   if (logStream && !logStream.writableEnded) logStream.write(formatLogLine('main', message));
@@ -37,7 +41,7 @@ function baseUrl() {
 /** The studio once the backend is ready, else the status page (starting, restarting, fatal). */
 function showCurrentPage() {
   if (!win) return;
-  const loading = baseUrl() ? win.loadURL(`${baseUrl()}/`) : win.loadFile(STATUS_PAGE);
+  const loading = baseUrl() && !windowGaveUp ? win.loadURL(`${baseUrl()}/`) : win.loadFile(STATUS_PAGE);
   // A newer load replacing this one rejects it (ERR_ABORTED): expected, just noted.
   loading.catch((err) => log(`page load: ${err.message}`));
 }
@@ -116,7 +120,15 @@ function createWindow() {
   });
   win.webContents.on('render-process-gone', (_event, details) => {
     log(`renderer gone: ${details.reason} (exit code ${details.exitCode})`);
-    showCurrentPage();
+    const delay = rendererReloads.next();
+    if (delay === null) {
+      windowGaveUp = true;
+      problem = `The studio window stopped ${rendererReloads.count()} times within a minute `
+        + `(${details.reason}). Retry to open it again.`;
+      showCurrentPage();
+      return;
+    }
+    setTimeout(showCurrentPage, delay);
   });
   showCurrentPage();
 }
@@ -171,10 +183,12 @@ function registerIpc() {
   });
   handle('reelforge:open-external', (url) => openExternal(url));
   handle('reelforge:open-log-folder', () => shell.openPath(app.getPath('logs')));
-  handle('reelforge:status', () => ({ state: backend.state, message: problem }));
+  handle('reelforge:status', () => ({ state: windowGaveUp ? 'fatal' : backend.state, message: problem }));
   handle('reelforge:last-log-lines', () => backend.lastLogLines());
   handle('reelforge:retry-backend', () => {
     problem = null;
+    windowGaveUp = false;
+    rendererReloads.reset();
     log('retry requested');
     backend.retry().catch((err) => log(`retry failed: ${err.message}`));
     showCurrentPage();

@@ -273,6 +273,26 @@ test('main.js with a stand-in Electron and the real backend', async (t) => {
     pid = await loggedPid(logFile, newBase);
   });
 
+  await t.test('a renderer that keeps crashing is reloaded 3 times, then the status page', async () => {
+    const { webContents } = fake.record.windows[0];
+    const studioBase = fake.record.loads.at(-1).target;
+    for (let crash = 1; crash <= 3; crash += 1) {
+      const reload = nextLoad(fake.events, () => true);
+      webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 11 });
+      assert.deepEqual(await reload, { kind: 'url', target: studioBase }, `reload after crash ${crash}`);
+    }
+    const statusPage = nextLoad(fake.events, () => true);
+    webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 11 });
+    assert.equal((await statusPage).kind, 'file');
+    const status = await fake.invoke('reelforge:status', STATUS_PAGE_URL);
+    assert.equal(status.state, 'fatal');
+    assert.match(status.message, /studio window stopped 3 times/);
+    const studioAgain = nextLoad(fake.events, () => true);
+    await fake.invoke('reelforge:retry-backend', STATUS_PAGE_URL);
+    assert.deepEqual(await studioAgain, { kind: 'url', target: studioBase });
+    assert.deepEqual(await fake.invoke('reelforge:status', `${studioBase}`), { state: 'ready', message: null });
+  });
+
   await t.test('quit waits for the backend to stop', async () => {
     const quit = once(fake.events, 'quit');
     fake.electron.app.quit();
