@@ -6,7 +6,8 @@ the edit made, or raise a catalogue error (unknown segment, stale version, out o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from reelforge.errors import ReelforgeError
 from reelforge.media.grade import Grade
@@ -22,9 +23,30 @@ def source_frames(asset: AssetRecord, fps: int) -> int:
     return max(1, int(asset.duration * fps + 1e-6))
 
 
+Made = TypeVar("Made")
+
+
 class TimelineService:
     def __init__(self, store: ProjectStore):
         self.store = store
+
+    async def _edit_making(
+        self,
+        project_id: str,
+        expected: int | None,
+        label: str,
+        edit: Callable[[Timeline, int], tuple[tuple[Segment, ...], Made]],
+    ) -> tuple[Timeline, Made]:
+        """Run an edit that also answers what it made (new segments) as a new version."""
+        made: list[Made] = []
+
+        def apply(timeline: Timeline, version: int) -> tuple[Segment, ...]:
+            segments, new = edit(timeline, version)
+            made.append(new)
+            return segments
+
+        timeline = await self.store.edit(project_id, expected, label, apply)
+        return timeline, made[-1]
 
     async def project(self, project_id: str) -> ProjectRecord:
         project = await self.store.get_project(project_id)
@@ -51,28 +73,27 @@ class TimelineService:
         self, segment_id: str, split_ts: float, expected: int | None
     ) -> tuple[Timeline, Segment, Segment]:
         segment, project = await self.segment(segment_id)
-        made: list[Segment] = []
 
-        def edit(timeline: Timeline, version: int) -> tuple[Segment, ...]:
+        def edit(
+            timeline: Timeline, version: int
+        ) -> tuple[tuple[Segment, ...], tuple[Segment, Segment]]:
             at = to_frame(split_ts, project.fps)
             segments, left, right = edits.split(
                 timeline.segments, segment.id, at, fps=project.fps, version=version, new_id=new_id
             )
-            made.extend((left, right))
-            return segments
+            return segments, (left, right)
 
-        timeline = await self.store.edit(project.id, expected, "Split", edit)
-        return timeline, made[0], made[1]
+        timeline, (left, right) = await self._edit_making(project.id, expected, "Split", edit)
+        return timeline, left, right
 
     async def trim(
         self, segment_id: str, start_ts: float, end_ts: float, expected: int | None
     ) -> tuple[Timeline, Segment]:
         segment, project = await self.segment(segment_id)
         frames = source_frames(await self.asset(segment.asset_id), project.fps)
-        made: list[Segment] = []
 
-        def edit(timeline: Timeline, version: int) -> tuple[Segment, ...]:
-            segments, new = edits.trim(
+        def edit(timeline: Timeline, version: int) -> tuple[tuple[Segment, ...], Segment]:
+            return edits.trim(
                 timeline.segments,
                 segment.id,
                 to_frame(start_ts, project.fps),
@@ -82,11 +103,8 @@ class TimelineService:
                 version=version,
                 new_id=new_id,
             )
-            made.append(new)
-            return segments
 
-        timeline = await self.store.edit(project.id, expected, "Trim", edit)
-        return timeline, made[0]
+        return await self._edit_making(project.id, expected, "Trim", edit)
 
     async def delete(self, segment_id: str, expected: int | None) -> Timeline:
         segment, project = await self.segment(segment_id)
@@ -120,17 +138,13 @@ class TimelineService:
         self, segment_id: str, grade: Grade, expected: int | None
     ) -> tuple[Timeline, Segment]:
         segment, project = await self.segment(segment_id)
-        made: list[Segment] = []
 
-        def edit(timeline: Timeline, version: int) -> tuple[Segment, ...]:
-            segments, new = edits.regrade(
+        def edit(timeline: Timeline, version: int) -> tuple[tuple[Segment, ...], Segment]:
+            return edits.regrade(
                 timeline.segments, segment.id, grade, version=version, new_id=new_id
             )
-            made.append(new)
-            return segments
 
-        timeline = await self.store.edit(project.id, expected, "Color grade", edit)
-        return timeline, made[0]
+        return await self._edit_making(project.id, expected, "Color grade", edit)
 
     async def insert(
         self,
@@ -147,10 +161,9 @@ class TimelineService:
         frames = source_frames(asset, project.fps)
         start = 0 if start_ts is None else to_frame(start_ts, project.fps)
         end = frames if end_ts is None else to_frame(end_ts, project.fps)
-        made: list[Segment] = []
 
-        def edit(timeline: Timeline, version: int) -> tuple[Segment, ...]:
-            segments, new = edits.insert(
+        def edit(timeline: Timeline, version: int) -> tuple[tuple[Segment, ...], Segment]:
+            return edits.insert(
                 timeline.segments,
                 project_id=project.id,
                 asset_id=asset.id,
@@ -163,11 +176,8 @@ class TimelineService:
                 version=version,
                 new_id=new_id,
             )
-            made.append(new)
-            return segments
 
-        timeline = await self.store.edit(project.id, expected, label, edit)
-        return timeline, made[0]
+        return await self._edit_making(project.id, expected, label, edit)
 
     async def insert_ranges(
         self, project_id: str, asset: AssetRecord, ranges: Sequence[tuple[int, int]], label: str
