@@ -29,6 +29,10 @@ def format_event(event: EventRecord) -> bytes:
 
 
 MAX_EVENT_ID = 2**62  # SQLite's integers are 64-bit; a larger id would overflow the query
+# The `?lastEventId=` query parameter of every event stream (the header takes precedence).
+LastEventId = Annotated[
+    int | None, Parameter(query="lastEventId", ge=0, le=MAX_EVENT_ID, required=False)
+]
 
 
 def parse_last_id(header: str | None, query: int | None) -> int:
@@ -97,9 +101,7 @@ class JobEventsController(Controller):
         request: Request,  # type: ignore[type-arg]
         services: Services,
         job_id: JobId,
-        last_event_id: Annotated[
-            int | None, Parameter(query="lastEventId", ge=0, le=2**62, required=False)
-        ] = None,
+        last_event_id: LastEventId = None,
     ) -> Stream:
         await _job(services, job_id)
         return sse_response(request, services, job_id, last_event_id)

@@ -10,7 +10,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from reelforge.api.editing_schemas import ExportList, ExportView
-from reelforge.api.events import sse_response
+from reelforge.api.events import LastEventId, sse_response
 from reelforge.api.schemas import Deleted
 from reelforge.errors import ReelforgeError
 from reelforge.export.plan import AssetFile, ExportRequest, plan_export
@@ -96,9 +96,7 @@ class ExportController(Controller):
         request: Request,  # type: ignore[type-arg]
         services: Services,
         export_id: ExportId,
-        last_event_id: Annotated[
-            int | None, Parameter(query="lastEventId", ge=0, le=2**62, required=False)
-        ] = None,
+        last_event_id: LastEventId = None,
     ) -> Stream:
         await _export(services, export_id)
         return sse_response(request, services, export_id, last_event_id)
