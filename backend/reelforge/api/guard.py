@@ -47,6 +47,13 @@ def _server_port(scope: Scope) -> int | None:
     return int(server[1]) if server and server[1] is not None else None
 
 
+def _is_preflight(headers: dict[str, str], method: str) -> bool:
+    """A CORS preflight: the browser asks before a cross-origin request, without credentials."""
+    return (
+        method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers
+    )
+
+
 def _refusal(
     policy: AccessPolicy, scope: Scope, headers: dict[str, str], method: str
 ) -> tuple[str, str] | None:
@@ -55,7 +62,8 @@ def _refusal(
     origin = headers.get("origin")
     if origin is not None and not policy.origin_allowed(origin, _server_port(scope)):
         return "ORIGIN_NOT_ALLOWED", f"requests from origin {origin[:200]!r} are not allowed"
-    if scope["path"] not in PUBLIC_PATHS and not policy.token_matches(headers.get("authorization")):
+    exempt = scope["path"] in PUBLIC_PATHS or _is_preflight(headers, method)
+    if not exempt and not policy.token_matches(headers.get("authorization")):
         return "UNAUTHORIZED", "this server needs the access token of the app that started it"
     if method in MUTATING:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -101,12 +109,10 @@ class GuardMiddleware:
             if origin is not None and self.policy.origin_allowed(origin, _server_port(scope))
             else None
         )
-        host_ok = host_name(headers.get("host", "")) in LOOPBACK_HOSTS
-        preflight = method == "OPTIONS" and "access-control-request-method" in headers
-        if preflight and allowed_origin and host_ok:
+        refusal = _refusal(self.policy, scope, headers, method)
+        if refusal is None and allowed_origin and _is_preflight(headers, method):
             await _preflight(send, allowed_origin, correlation)
             return
-        refusal = _refusal(self.policy, scope, headers, method)
         if refusal is not None:
             code, detail = refusal
             problem = problem_body(code, detail, instance=scope["path"], correlation=correlation)
