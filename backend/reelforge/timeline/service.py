@@ -19,8 +19,11 @@ from reelforge.timeline.model import Segment, Timeline, to_frame
 
 
 def source_frames(asset: AssetRecord, fps: int) -> int:
-    """How many frames of the project's rate the asset lasts (at least one)."""
-    return max(1, int(asset.duration * fps + 1e-6))
+    """How many frames of the project's rate the asset lasts (at least one).
+
+    The same rule as every other time: the frame count is the frame at the asset's end.
+    """
+    return max(1, to_frame(asset.duration, fps))
 
 
 Made = TypeVar("Made")
