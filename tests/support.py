@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,13 @@ def small_request(**overrides: Any) -> dict[str, Any]:
     for key, value in overrides.items():
         request[key] = {**request.get(key, {}), **value}
     return request
+
+
+# A render long enough to be interrupted mid-way (about 10 s of work on two cores).
+SLOW = small_request(
+    plan={"targetDurationSec": 40, "density": "balanced"},
+    render={"resolution": "854x480", "fps": 30, "quality": "standard"},
+)
 
 
 @dataclass
@@ -63,29 +70,52 @@ class Server:
             return self.process.wait()
 
 
+# Variables that would point a server under test at files outside its own data dir.
+FOREIGN_ENV = (
+    "REELFORGE_DATA_DIR",
+    "REELFORGE_TOKEN",
+    "REELFORGE_FFMPEG",
+    "REELFORGE_UI_DIR",
+    "IMAGEIO_FFMPEG_EXE",
+)
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a Reelforge process under test: hermetic, 1 s SSE heartbeats."""
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENV}
+    return {**env, "REELFORGE_SSE_HEARTBEAT_SEC": "1", **(extra or {})}
+
+
 def start_server(
-    data_dir: Path, *extra: str, env: dict[str, str] | None = None, token: str | None = None
+    data_dir: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    token: str | None = None,
+    program: Sequence[str] = (sys.executable, "-m", "reelforge"),
 ) -> Server:
-    """A server on a free port; with `token`, it is sent as stdin's first line (--token-stdin)."""
-    full_env = {**os.environ, "REELFORGE_SSE_HEARTBEAT_SEC": "1", **(env or {})}
-    full_env.pop("REELFORGE_DATA_DIR", None)
+    """A server on a free port; with `token`, it is sent as stdin's first line (--token-stdin).
+
+    `program` is the `reelforge` command: the source by default, or the PyInstaller bundle.
+    """
     token_args = ["--token-stdin"] if token is not None else []
+    log_file = data_dir.parent / f"{data_dir.name}-server.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reelforge", "serve", "--port", "0", "--data-dir", str(data_dir),
-         *token_args, *extra],
+        [*program, "serve", "--port", "0", "--data-dir", str(data_dir), *token_args, *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=open(data_dir.parent / f"{data_dir.name}-server.log", "ab"),
-        env=full_env,
-    )  # fmt: skip
+        stderr=open(log_file, "ab"),
+        env=server_env(env),
+    )
     assert process.stdout is not None and process.stdin is not None
     if token is not None:
         process.stdin.write(token.encode() + b"\n")
-        process.stdin.flush()
+        process.stdin.flush()  # stdin stays open: with --parent-stdin its EOF means "shut down"
     line = process.stdout.readline().decode()
     if not line:
         process.kill()
-        raise RuntimeError("server exited before printing its ready line")
+        process.wait()
+        log = log_file.read_text(errors="replace")
+        raise RuntimeError(f"server exited before printing its ready line; its log:\n{log}")
     ready = json.loads(line)
     return Server(
         process=process, port=int(ready["port"]), data_dir=data_dir, ready=ready, token=token

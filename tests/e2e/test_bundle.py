@@ -8,7 +8,6 @@ its own FFmpeg and espeak-ng, and exit 0 on `POST /api/system/shutdown` leaving 
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -23,9 +22,13 @@ import pytest
 from tests.media import count_frames, stream_seconds
 from tests.support import (
     ROOT,
+    SLOW,
+    Server,
     ffmpeg_children,
     processes_mentioning,
+    server_env,
     small_request,
+    start_server,
     wait_for,
     wait_status,
 )
@@ -43,20 +46,7 @@ SOURCES = [
     ROOT / "build" / "entry.py",
     ROOT / "pyproject.toml",
 ]
-# Nothing from the developer's environment may point the bundle at files outside it.
-ENV_OVERRIDES = (
-    "REELFORGE_DATA_DIR",
-    "REELFORGE_TOKEN",
-    "REELFORGE_FFMPEG",
-    "REELFORGE_UI_DIR",
-    "IMAGEIO_FFMPEG_EXE",
-)
 
-# A render that is still running when the shutdown comes (many seconds of work on two cores).
-SLOW = small_request(
-    plan={"targetDurationSec": 40, "density": "balanced"},
-    render={"resolution": "854x480", "fps": 30, "quality": "standard"},
-)
 
 pytestmark = pytest.mark.timeout(900)  # the first run may build the bundle (about 20-60 s)
 
@@ -97,53 +87,16 @@ def executable(pid: int) -> str | None:
         return None
 
 
-def bundle_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_OVERRIDES}
-    return {**env, "REELFORGE_SSE_HEARTBEAT_SEC": "1"}
-
-
-class Launched:
-    """The frozen server, started like the shell starts it; stderr goes to a file."""
-
-    def __init__(self, executable: Path, data_dir: Path, token: str) -> None:
-        self.token = token
-        self.data_dir = data_dir
-        self.stderr_path = data_dir.parent / "bundle-stderr.log"
-        with self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                [str(executable), "serve", "--port", "0", "--data-dir", str(data_dir),
-                 "--token-stdin", "--parent-stdin"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=bundle_env(),
-            )  # fmt: skip
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(token.encode() + b"\n")
-        self.process.stdin.flush()  # stdin stays open: its EOF would mean "the shell is gone"
-        line = self.process.stdout.readline().decode()
-        if not line:
-            self.kill()
-            raise AssertionError(f"no ready line; stderr:\n{self.stderr()}")
-        self.ready = json.loads(line)
-        self.url = f"http://127.0.0.1:{self.ready['port']}"
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    def client(self, *, token: bool = True) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture
-def launched(bundle: Path, tmp_path: Path) -> Iterator[Launched]:
+def launched(bundle: Path, tmp_path: Path) -> Iterator[Server]:
+    """The frozen server, started like the shell starts it (token on stdin, --parent-stdin)."""
     data_dir = tmp_path / "data"
-    server = Launched(bundle, data_dir, secrets.token_urlsafe(32))
+    data_dir.mkdir()
+    server = start_server(
+        data_dir, "--parent-stdin", token=secrets.token_urlsafe(32), program=[str(bundle)]
+    )
     yield server
-    server.kill()
+    server.stop()
 
 
 def test_bundle_layout(bundle: Path) -> None:
@@ -157,11 +110,11 @@ def test_bundle_layout(bundle: Path) -> None:
     assert list((internal / "espeakng_loader" / "espeak-ng-data").glob("*_dict"))
 
 
-def test_bundle_serves_renders_and_shuts_down(launched: Launched, tmp_path: Path) -> None:
+def test_bundle_serves_renders_and_shuts_down(launched: Server, tmp_path: Path) -> None:
     pid = launched.process.pid
     assert launched.ready["event"] == "ready" and launched.ready["pid"] == pid
 
-    with launched.client(token=False) as anonymous:
+    with httpx.Client(base_url=launched.url, timeout=30) as anonymous:
         assert anonymous.get("/api/health").json()["status"] == "ok"
         assert anonymous.get("/").status_code == 401
         assert anonymous.get("/api/jobs").status_code == 401
@@ -220,7 +173,8 @@ def test_bundle_serves_renders_and_shuts_down(launched: Launched, tmp_path: Path
     # No FFmpeg child outlived the server (their command lines all name the data dir).
     wait_for(lambda: not processes_mentioning(str(launched.data_dir)), 2)
 
-    stderr = launched.stderr()
+    assert launched.token is not None
+    stderr = launched.log_file.read_text(errors="replace")
     assert "Traceback" not in stderr, stderr
     assert launched.token not in stderr
     assert launched.process.stdout is not None
@@ -230,7 +184,7 @@ def test_bundle_serves_renders_and_shuts_down(launched: Launched, tmp_path: Path
 def test_bundle_cli_doctor(bundle: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [str(bundle), "doctor", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, check=False, env=bundle_env(),
+        capture_output=True, text=True, timeout=120, check=False, env=server_env(),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"at {bundle.parent / '_internal'}" in result.stdout  # the bundled FFmpeg
@@ -238,9 +192,10 @@ def test_bundle_cli_doctor(bundle: Path, tmp_path: Path) -> None:
     assert "en-us" in result.stdout.lower()
 
 
-def test_bundle_exits_when_the_shell_goes_away(launched: Launched) -> None:
+def test_bundle_exits_when_the_shell_goes_away(launched: Server) -> None:
     """`--parent-stdin`: EOF on stdin (the shell died) is a graceful shutdown too."""
     assert launched.process.stdin is not None
     launched.process.stdin.close()
     assert launched.process.wait(10) == 0
-    assert launched.token not in launched.stderr()
+    assert launched.token is not None
+    assert launched.token not in launched.log_file.read_text(errors="replace")

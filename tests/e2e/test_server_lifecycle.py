@@ -13,22 +13,16 @@ from pathlib import Path
 
 import anyio
 from tests.support import (
+    SLOW,
     Server,
     ffmpeg_children,
     processes_mentioning,
-    small_request,
     wait_for,
     wait_status,
 )
 
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.probe import decoded_duration
-
-# A render long enough to be interrupted mid-way (about 10 s of work on two cores).
-SLOW = small_request(
-    plan={"targetDurationSec": 40, "density": "balanced"},
-    render={"resolution": "854x480", "fps": 30, "quality": "standard"},
-)
 
 
 def test_ready_line_and_graceful_sigterm(server: Server) -> None:
