@@ -4,64 +4,33 @@
 // The access token is injected as a header, as the Electron shell does.
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
 const { test } = require('node:test');
 const { chromium } = require('playwright-core');
 
+const { Backend } = require('../backend');
+const { backendCommand } = require('../policy');
+
 const ROOT = path.resolve(__dirname, '..', '..');
-const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-function startBackend(dataDir, token) {
-  const child = spawn(PYTHON, ['-m', 'reelforge', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, REELFORGE_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs = [];
-  child.stderr.on('data', (chunk) => logs.push(chunk.toString()));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`backend not ready in 30 s:\n${logs.join('')}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`backend exited (${code}):\n${logs.join('')}`)));
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const message = JSON.parse(line);
-      if (message.event !== 'ready') return;
-      clearTimeout(timer);
-      resolve(message.port);
-    });
-  });
-  return { child, logs, ready };
-}
-
-function stopBackend(child) {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reelforge-ui-'));
-  const token = crypto.randomBytes(24).toString('hex');
-  const backend = startBackend(path.join(dataDir, 'data'), token);
+  // The backend started the way the shell starts it in development: token on stdin.
+  const { command, args } = backendCommand({
+    packaged: false, platform: process.platform, env: process.env, repoRoot: ROOT,
+    dataDir: path.join(dataDir, 'data'),
+  });
+  const backend = new Backend({ command, args });
   let browser;
   t.after(async () => {
     await browser?.close();
-    await stopBackend(backend.child);
+    await backend.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  const port = await backend.ready;
-  const base = `http://127.0.0.1:${port}`;
+  const { baseUrl: base, token } = await backend.start();
 
   const unauthorised = await fetch(`${base}/api/jobs`);
   assert.equal(unauthorised.status, 401, 'the backend must enforce the token');
