@@ -132,7 +132,8 @@ function render(job) {
   $('#job-status').textContent = `Created ${new Date(job.createdAt).toLocaleString()}`;
   showProgress($('#job-progress'), {
     label: active ? stepLabel(job) || 'Waiting to start…' : STATUS[job.status],
-    percent: job.percent,
+    // The status event that ends a run can arrive before its last progress report.
+    percent: job.status === 'completed' ? 100 : job.percent,
     etaSec: active ? job.etaSec : null,
   });
   $('#job-cancel').hidden = !active;
