@@ -42,10 +42,36 @@ class Plan(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=T
     aspect: Aspect = "16:9"
 
 
-class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
-    """Narration voice. `rate` is words per minute, `pitch` 0-100 (espeak-ng's scale)."""
+ProviderName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+ModelId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+CaptionStyle = Literal["outline", "boxed"]
 
-    provider: Literal["espeak"] = "espeak"
+
+class ProviderChoice(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Which provider plays a role, and optionally which of its models. Never a key."""
+
+    provider: ProviderName
+    model: ModelId | None = None
+
+
+class JobProviders(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Per-job provider choices; a role left out uses the settings, else the offline one."""
+
+    llm: ProviderChoice | None = None
+    tts: ProviderChoice | None = None
+    image: ProviderChoice | None = None
+    vision: ProviderChoice | None = None
+
+
+class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Narration voice. `rate` is words per minute, `pitch` 0-100 (espeak-ng's scale).
+
+    `provider` names the TTS provider (`providers.tts` wins when both are given); `voice` is an
+    espeak-ng voice for espeak, else the provider's own voice name (OpenAI "alloy", an
+    ElevenLabs voice id...).
+    """
+
+    provider: ProviderName = "espeak"
     voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     rate: Annotated[int, msgspec.Meta(ge=80, le=400)] = 175
     pitch: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50
@@ -59,6 +85,7 @@ class RenderOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, 
     fps: Annotated[int, msgspec.Meta(ge=12, le=60)] = 30
     quality: Quality = "standard"
     captions: bool = True
+    caption_style: CaptionStyle = "outline"
     music: bool = True
 
     def __post_init__(self) -> None:
@@ -75,6 +102,7 @@ class JobRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_
     plan: Plan = msgspec.field(default_factory=Plan)
     voice: VoiceOptions = msgspec.field(default_factory=VoiceOptions)
     render: RenderOptions = msgspec.field(default_factory=RenderOptions)
+    providers: JobProviders = msgspec.field(default_factory=JobProviders)
 
 
 class Scene(msgspec.Struct, rename="camel", kw_only=True):

@@ -115,4 +115,51 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (project_id, version)
     );
     """,
+    """
+    CREATE TABLE templates (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        builtin INTEGER NOT NULL DEFAULT 0,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX templates_name ON templates (name);
+
+    ALTER TABLE projects ADD COLUMN defaults TEXT;
+
+    CREATE TABLE variants (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        operations TEXT NOT NULL,
+        path TEXT NOT NULL,
+        preview_path TEXT,
+        start_frame INTEGER NOT NULL,
+        end_frame INTEGER NOT NULL CHECK (end_frame > start_frame),
+        base_version INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('ready', 'accepted')),
+        accepted_version INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX variants_job ON variants (job_id, position);
+
+    CREATE TABLE ai_operations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT,
+        role TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT,
+        operation TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),
+        error_kind TEXT,
+        detail TEXT,
+        duration_ms REAL NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX ai_operations_created ON ai_operations (id);
+    """,
 )
