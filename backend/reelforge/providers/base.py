@@ -60,7 +60,7 @@ class ProviderConfig:
     api_key: str | None = field(default=None, repr=False)
     timeout_sec: float = 60.0
     max_retries: int = 2  # retries after the first attempt, for retryable failures
-    backoff_sec: float = 0.5  # first retry delay; doubles each time; Retry-After wins if sooner
+    backoff_sec: float = 0.5  # first retry delay, doubling; a Retry-After (capped) replaces it
     # Provider-specific settings: Piper's "executable" and "voiceModel", ElevenLabs' "voiceId".
     options: Mapping[str, str] = field(default_factory=dict)
 

@@ -1030,6 +1030,11 @@ def _scene_count(plan: Plan) -> int:
     return max(3, min(_MAX_SCENES, round(plan.target_duration_sec / _scene_seconds(plan))))
 
 
+def scene_count(plan: Plan) -> int:
+    """How many scenes the writer starts from for `plan`; other writers size to it too."""
+    return _scene_count(plan)
+
+
 def _seed(brief: Brief) -> str:
     parts = (brief.topic, brief.audience, brief.goal, brief.tone, brief.language)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
