@@ -10,6 +10,7 @@ import msgspec
 from reelforge.api.schemas import Camel, JobError
 from reelforge.media.grade import Grade
 from reelforge.store.records import AssetRecord, JobRecord, ProjectRecord
+from reelforge.templates import TemplateBody
 from reelforge.timeline.model import Segment, SegmentSource, Timeline, VersionInfo, to_seconds
 from reelforge.timeline.previews import preview_url
 
@@ -86,6 +87,7 @@ class ProjectView(Camel):
     version: int
     created_at: str
     updated_at: str
+    defaults: TemplateBody | None  # a template applied with POST /api/templates/{id}/apply
 
     @classmethod
     def of(cls, p: ProjectRecord) -> ProjectView:
@@ -105,6 +107,9 @@ class ProjectView(Camel):
             version=p.current_version,
             created_at=p.created_at,
             updated_at=p.updated_at,
+            defaults=(
+                msgspec.convert(p.defaults, TemplateBody) if p.defaults is not None else None
+            ),
         )
 
 
@@ -361,6 +366,7 @@ class ExportView(Camel):
     project_id: str | None
     status: Literal["queued", "running", "completed", "failed", "cancelled"]
     format: str | None
+    preset: str | None
     percent: float
     stage: str | None
     message: str | None
@@ -387,6 +393,7 @@ class ExportView(Camel):
             project_id=job.request.get("projectId"),
             status=job.status,
             format=job.request.get("format"),
+            preset=job.request.get("preset"),
             percent=job.percent,
             stage=job.stage,
             message=job.message,

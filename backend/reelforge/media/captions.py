@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+CaptionStyle = Literal["outline", "boxed"]
+
+# ASS colours are &HAABBGGRR with AA = transparency (00 opaque, FF invisible).
+_BOX_COLOUR = "&H40000000"  # black, 75 % opaque
 
 
 @dataclass(frozen=True)
@@ -60,13 +66,30 @@ def ass_text(text: str) -> str:
     )
 
 
-def to_ass(cues: list[Cue], *, width: int, height: int, font_family: str) -> str:
-    """A full ASS script sized to the frame, bottom-centred white text with a dark outline."""
+def to_ass(
+    cues: list[Cue],
+    *,
+    width: int,
+    height: int,
+    font_family: str,
+    style: CaptionStyle = "outline",
+) -> str:
+    """A full ASS script sized to the frame, bottom-centred white text.
+
+    `outline`: a dark outline and a soft shadow round the letters. `boxed`: the text on a
+    semi-opaque dark box (BorderStyle 3, an opaque box whose padding is the outline width;
+    libass paints it in OutlineColour, VSFilter-style renderers use BackColour, so both are set).
+    """
     size = max(12, round(min(width, height) * 0.05))
-    outline = max(1, round(size * 0.08))
     margin_v = round(height * 0.06)
     margin_h = round(width * 0.08)
     family = font_family.replace(",", " ")
+    if style == "boxed":
+        outline_colour = back_colour = _BOX_COLOUR
+        border, outline, shadow = 3, max(2, round(size * 0.25)), 0
+    else:
+        outline_colour, back_colour = "&H00101010", "&H80000000"
+        border, outline, shadow = 1, max(1, round(size * 0.08)), 1
     header = (
         "[Script Info]\nScriptType: v4.00+\nWrapStyle: 0\nScaledBorderAndShadow: yes\n"
         f"PlayResX: {width}\nPlayResY: {height}\n\n"
@@ -74,8 +97,8 @@ def to_ass(cues: list[Cue], *, width: int, height: int, font_family: str) -> str
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
         "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-        f"Style: Caption,{family},{size},&H00FFFFFF,&H00FFFFFF,&H00101010,&H80000000,"
-        f"-1,0,0,0,100,100,0,0,1,{outline},1,2,{margin_h},{margin_h},{margin_v},1\n\n"
+        f"Style: Caption,{family},{size},&H00FFFFFF,&H00FFFFFF,{outline_colour},{back_colour},"
+        f"-1,0,0,0,100,100,0,0,{border},{outline},{shadow},2,{margin_h},{margin_h},{margin_v},1\n\n"
         "[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )

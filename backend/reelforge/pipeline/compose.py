@@ -119,7 +119,13 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     if request.render.captions:
         for chunk, local in zip(plan.chunks, scene_cues, strict=True):
             assert chunk.captions is not None
-            text = to_ass(local, width=plan.width, height=plan.height, font_family=font.family)
+            text = to_ass(
+                local,
+                width=plan.width,
+                height=plan.height,
+                font_family=font.family,
+                style=request.render.caption_style,
+            )
             write_atomic(ctx.path(chunk.captions), text.encode())
 
     ctx.check_cancelled()

@@ -29,7 +29,10 @@ _ASSET_COLUMNS = tuple(AssetRecord.__struct_fields__)
 
 
 def _project(row: aiosqlite.Row) -> ProjectRecord:
-    return msgspec.convert(dict(row), ProjectRecord)
+    values = dict(row)
+    defaults = values.pop("defaults", None)
+    values["defaults"] = msgspec.json.decode(defaults) if defaults else None
+    return msgspec.convert(values, ProjectRecord)
 
 
 def _asset(row: aiosqlite.Row) -> AssetRecord:
@@ -139,6 +142,11 @@ class ProjectStore:
                 f"UPDATE projects SET {columns} WHERE id = ?",  # noqa: S608 - names are ours
                 (*fields.values(), project_id),
             )
+
+    async def set_defaults(self, project_id: str, defaults: dict[str, Any] | None) -> None:
+        """Store (or with None clear) the template body a project's later work starts from."""
+        encoded = msgspec.json.encode(defaults).decode() if defaults is not None else None
+        await self.update_project(project_id, defaults=encoded)
 
     async def delete_project(self, project_id: str) -> None:
         async with self.db.write() as conn:

@@ -62,6 +62,7 @@ class ProjectRecord(msgspec.Struct, kw_only=True):
     current_version: int
     created_at: str
     updated_at: str
+    defaults: dict[str, Any] | None = None  # a template body applied to the project
 
 
 class AssetRecord(msgspec.Struct, kw_only=True):
@@ -84,3 +85,15 @@ class AssetRecord(msgspec.Struct, kw_only=True):
     proxy_path: str | None
     proxy_status: ProxyStatus
     created_at: str
+
+
+class TemplateRecord(msgspec.Struct, kw_only=True):
+    """A saved template; `body` is its JSON (see `reelforge.templates.TemplateBody`)."""
+
+    id: str
+    name: str
+    description: str
+    builtin: bool
+    body: dict[str, Any]
+    created_at: str
+    updated_at: str

@@ -23,3 +23,31 @@ def test_ass_neutralises_markup() -> None:
     script = to_ass(CUES, width=1920, height=1080, font_family="DejaVu Sans")
     assert "PlayResX: 1920" in script and "Style: Caption,DejaVu Sans,54," in script
     assert "Dialogue: 0,0:00:00.30,0:00:02.50,Caption,,0,0,0,,Hello there." in script
+
+
+def _style(script: str) -> dict[str, str]:
+    """The Caption style's fields by their names in the Format line."""
+    lines = script.splitlines()
+    start = lines.index("[V4+ Styles]")
+    names = [n.strip() for n in lines[start + 1].removeprefix("Format:").split(",")]
+    values = lines[start + 2].removeprefix("Style:").strip().split(",")
+    return dict(zip(names, values, strict=True))
+
+
+def test_ass_outline_style_is_the_default() -> None:
+    style = _style(to_ass(CUES, width=1920, height=1080, font_family="DejaVu Sans"))
+    assert style["BorderStyle"] == "1" and style["Outline"] == "4" and style["Shadow"] == "1"
+    explicit = to_ass(CUES, width=1920, height=1080, font_family="DejaVu Sans", style="outline")
+    assert explicit == to_ass(CUES, width=1920, height=1080, font_family="DejaVu Sans")
+
+
+def test_ass_boxed_style_draws_a_semi_opaque_box() -> None:
+    script = to_ass(CUES, width=1080, height=1920, font_family="DejaVu Sans", style="boxed")
+    style = _style(script)
+    assert style["BorderStyle"] == "3"  # an opaque box behind the text
+    assert style["Shadow"] == "0" and int(style["Outline"]) >= 2  # the box's padding
+    for colour in (style["BackColour"], style["OutlineColour"]):
+        alpha = int(colour[2:4], 16)
+        assert 0 < alpha < 0x80 and colour[4:] == "000000"  # dark, mostly opaque
+    assert style["PrimaryColour"] == "&H00FFFFFF"
+    assert "Dialogue: 0,0:00:00.30,0:00:02.50,Caption,,0,0,0,,Hello there." in script
