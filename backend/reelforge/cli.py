@@ -163,6 +163,23 @@ def _serve_command(args: argparse.Namespace) -> int:
     return serve(args.port, resolve_data_dir(args.data_dir), policy, parent_stdin=args.parent_stdin)
 
 
+def _mcp_command(args: argparse.Namespace) -> int:
+    """MCP over stdio; stdout is the protocol's, so every message here goes to stderr."""
+    import os
+
+    import anyio
+
+    from reelforge.api.access import TOKEN_ENV
+    from reelforge.mcp_server import run
+
+    token = os.environ.pop(TOKEN_ENV, None)  # read once, never inherited by children
+    url = args.url or os.environ.get("REELFORGE_URL") or None
+    if url is not None and not url.startswith(("http://", "https://")):
+        print(f"error: {url!r} is not an http:// or https:// URL", file=sys.stderr)
+        return 2
+    return anyio.run(run, url, token, resolve_data_dir(args.data_dir))
+
+
 def _token_from_stdin() -> str:
     """The first line of stdin; the rest of stdin stays unread (`--parent-stdin` watches it)."""
     from reelforge.api.access import MAX_TOKEN_LENGTH, PolicyError
@@ -212,6 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     p_doctor = sub.add_parser("doctor", help="check FFmpeg, encoders, voices")
     p_doctor.add_argument("--data-dir", default=None)
 
+    p_mcp = sub.add_parser("mcp", help="serve the API's tools to an MCP client over stdio")
+    p_mcp.add_argument(
+        "--url",
+        default=None,
+        help="a running Reelforge (else REELFORGE_URL; token from REELFORGE_TOKEN); "
+        "without one, an embedded server on a free loopback port with a per-launch token",
+    )
+    p_mcp.add_argument("--data-dir", default=None, help="the embedded server's data dir")
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr,
@@ -222,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve_command(args)
     if args.command == "render":
         return _render_command(args.brief, args.output, args.data_dir)
+    if args.command == "mcp":
+        return _mcp_command(args)
     if args.command == "demo":
         return _render_command(demo_brief(), args.output, args.data_dir)
     return asyncio.run(_doctor(resolve_data_dir(args.data_dir)))

@@ -1,0 +1,478 @@
+"""`reelforge mcp`: an MCP server over stdio whose tools are thin calls of the local HTTP API.
+
+With a URL (`--url` or `REELFORGE_URL`) it drives a Reelforge that is already running, sending
+the token from `REELFORGE_TOKEN`. Without one it runs its own Reelforge in the same event loop:
+the app from `create_app` under uvicorn, on a fresh loopback port, behind a random per-launch
+token. When the MCP session ends (stdin closed) that server stops the way `serve` does (running
+jobs go back to the queue, FFmpeg children are killed); when it stops first (SIGTERM, SIGINT)
+the MCP session ends too. stdout carries only the protocol: logs go to stderr, and while the
+session runs the SDK points file descriptor 1 at stderr, so a stray write cannot corrupt it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import anyio
+import httpx
+import uvicorn
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import Field
+
+from reelforge import __version__
+from reelforge.api.access import AccessPolicy
+from reelforge.app import create_app
+from reelforge.models import Aspect, Density, Pacing, Preset, Quality, Style
+from reelforge.server import HOST, _Server, bind_socket
+
+log = logging.getLogger("reelforge.mcp")
+
+JSON = dict[str, Any]
+FINISHED = frozenset({"completed", "failed", "cancelled"})
+POLL_SEC = 0.5
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Seconds = Annotated[float, Field(ge=0, le=86_400, description="Seconds")]
+Version = Annotated[
+    int | None,
+    Field(ge=1, description="Fail with VERSION_CONFLICT unless the timeline is at this version"),
+]
+Slider = Annotated[float, Field(ge=-1, le=1)]
+
+INSTRUCTIONS = """\
+Reelforge makes narrated videos from a brief and edits them on a timeline, all locally.
+Typical flow: create_job -> wait_for_job -> create_project(from_job_id) -> get_timeline for
+the segment ids -> edits (split_segment, trim_segment, color_grade, generate_edit then
+accept_variant; undo reverts the last one), preview_frame to look -> export ->
+wait_for_job(export id) -> get_export for its URL. Every edit makes a new timeline version;
+pass expected_version to fail with VERSION_CONFLICT rather than edit a timeline that moved on.
+Media URLs in answers are paths on the Reelforge server."""
+
+
+class ReelforgeApi:
+    """One HTTP client for the Reelforge API; problem details become `ToolError`s."""
+
+    def __init__(self, base_url: str, token: str | None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(120, connect=5)
+        )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: JSON | None = None,
+        params: dict[str, str | int] | None = None,
+    ) -> JSON:
+        response = await self._send(method, path, body, params)
+        answer = response.json()
+        return answer if isinstance(answer, dict) else {"items": answer}
+
+    async def fetch(self, path: str) -> httpx.Response:
+        return await self._send("GET", path, None, None)
+
+    async def _send(
+        self, method: str, path: str, body: JSON | None, params: dict[str, str | int] | None
+    ) -> httpx.Response:
+        try:
+            response = await self.http.request(method, path, json=body, params=params)
+        except httpx.HTTPError as exc:
+            raise ToolError(f"cannot reach Reelforge at {self.base_url}: {exc}") from exc
+        if response.is_error:
+            raise ToolError(problem_text(response))
+        return response
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def problem_text(response: httpx.Response) -> str:
+    """`CODE (status title): detail`, then the remediation and any extension members."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = None
+    if not isinstance(problem, dict):
+        return f"HTTP_{response.status_code}: {response.text[:500]}"
+    code = problem.get("code") or f"HTTP_{response.status_code}"
+    title = problem.get("title") or response.reason_phrase
+    lines = [f"{code} ({response.status_code} {title}): {problem.get('detail', '')}".rstrip(": ")]
+    if problem.get("remediation"):
+        lines.append(f"Remediation: {problem['remediation']}")
+    for key in ("errors", "allowed", "currentVersion"):
+        if key in problem:
+            lines.append(f"{key}: {json.dumps(problem[key])}")
+    return "\n".join(lines)
+
+
+def _given(**fields: object) -> JSON:
+    """The fields that were given, so that the server's defaults apply to the rest."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class Tools:
+    """The tools; each method's docstring is its description and its signature its schema."""
+
+    def __init__(self, api: ReelforgeApi) -> None:
+        self.api = api
+
+    async def create_job(
+        self,
+        topic: Annotated[str, Field(min_length=1, max_length=200, description="What it is about")],
+        audience: Annotated[str | None, Field(max_length=200)] = None,
+        goal: Annotated[str | None, Field(max_length=200, description="e.g. explain")] = None,
+        tone: Annotated[str | None, Field(max_length=200, description="e.g. friendly")] = None,
+        target_duration_sec: Annotated[float | None, Field(ge=5, le=600)] = None,
+        aspect: Aspect | None = None,
+        pacing: Pacing | None = None,
+        density: Density | None = None,
+        style: Style | None = None,
+        voice: Annotated[str | None, Field(description="espeak-ng voice, e.g. en-us")] = None,
+        preset: Preset | None = None,
+        resolution: Annotated[
+            str | None, Field(pattern=r"^\d{2,4}x\d{2,4}$", description="WxH; overrides preset")
+        ] = None,
+        fps: Annotated[int | None, Field(ge=12, le=60)] = None,
+        quality: Quality | None = None,
+        captions: bool | None = None,
+        music: bool | None = None,
+    ) -> JSON:
+        """Start generating a narrated video from a brief (POST /api/jobs). Answers the queued
+        job at once; follow it with wait_for_job. Fields left out take the server's defaults
+        (30 s, 16:9 1080p30, captions and music on)."""
+        request: JSON = {
+            "brief": _given(topic=topic, audience=audience, goal=goal, tone=tone),
+            "plan": _given(
+                targetDurationSec=target_duration_sec,
+                aspect=aspect,
+                pacing=pacing,
+                density=density,
+                style=style,
+            ),
+            "voice": _given(voice=voice),
+            "render": _given(
+                preset=preset,
+                resolution=resolution,
+                fps=fps,
+                quality=quality,
+                captions=captions,
+                music=music,
+            ),
+        }
+        return await self.api.call("POST", "/api/jobs", {k: v for k, v in request.items() if v})
+
+    async def get_job(self, job_id: Id) -> JSON:
+        """A job (generation, AI edit or export): status, stage, percent, etaSec, error,
+        artifacts (with media URLs) and, for AI edits, variants."""
+        return await self.api.call("GET", f"/api/jobs/{job_id}")
+
+    async def list_jobs(
+        self,
+        status: Literal["queued", "running", "completed", "failed", "cancelled"] | None = None,
+        limit: Annotated[int, Field(ge=1, le=500)] = 20,
+    ) -> JSON:
+        """Jobs, newest first, optionally only those with one status."""
+        params: dict[str, str | int] = {"limit": limit, **_given(status=status)}
+        return await self.api.call("GET", "/api/jobs", params=params)
+
+    async def get_script(self, job_id: Id) -> JSON:
+        """The narration script of a generation job: title and scenes (narration, visual)."""
+        return await self.api.call("GET", f"/api/jobs/{job_id}/script")
+
+    async def wait_for_job(
+        self,
+        job_id: Id,
+        ctx: Context[Any, Any],
+        timeout_sec: Annotated[float, Field(gt=0, le=3600)] = 600,
+    ) -> JSON:
+        """Wait until a job (generation, AI edit or export) is completed, failed or cancelled,
+        reporting its progress, and answer the job. If it is still going after timeout_sec, the
+        job is answered as it is with timedOut true: call again to keep waiting."""
+        last: tuple[float, str] | None = None
+        with anyio.move_on_after(timeout_sec):
+            while True:
+                job = await self.api.call("GET", f"/api/jobs/{job_id}")
+                if job.get("status") in FINISHED:
+                    return {**job, "timedOut": False}
+                now = (float(job.get("percent") or 0), f"{job.get('stage')}: {job.get('message')}")
+                if now != last:
+                    await ctx.report_progress(now[0], 100, now[1])
+                    last = now
+                await anyio.sleep(POLL_SEC)
+        return {**await self.api.call("GET", f"/api/jobs/{job_id}"), "timedOut": True}
+
+    async def create_project(
+        self,
+        name: Annotated[str, Field(min_length=1, max_length=200)],
+        from_job_id: Annotated[
+            str | None,
+            Field(max_length=64, description="A completed generation job: one segment per scene"),
+        ] = None,
+        description: Annotated[str | None, Field(max_length=2000)] = None,
+    ) -> JSON:
+        """Create an editing project, empty or from a finished generation job's video. Answers
+        the project; its timeline (segment ids, times, version) is on the Reelforge server at
+        GET /api/projects/{id}/timeline and in every edit's answer."""
+        body = _given(name=name, fromJobId=from_job_id, description=description)
+        return await self.api.call("POST", "/api/projects", body)
+
+    async def get_timeline(self, project_id: Id) -> JSON:
+        """A project's current timeline: version, duration, canUndo/canRedo and its segments in
+        order (id, startTs/endTs in the source, timelineStart, duration, grade)."""
+        return await self.api.call("GET", f"/api/projects/{project_id}/timeline")
+
+    async def undo(self, project_id: Id, expected_version: Version = None) -> JSON:
+        """Undo the project's last edit (split, trim, grade, accepted variant...); answers the
+        timeline as it was before it. The undone version stays in the history."""
+        body = _given(expectedVersion=expected_version)
+        return await self.api.call("POST", f"/api/projects/{project_id}/timeline/undo", body)
+
+    async def split_segment(
+        self,
+        segment_id: Id,
+        split_ts: Annotated[float, Field(ge=0, le=86_400, description="Source time, seconds")],
+        expected_version: Version = None,
+    ) -> JSON:
+        """Split a segment in two at a source time (inside the segment's startTs..endTs).
+        Undoable; answers the new timeline and both halves."""
+        body = _given(splitTs=split_ts, expectedVersion=expected_version)
+        return await self.api.call("POST", f"/api/segments/{segment_id}/split", body)
+
+    async def trim_segment(
+        self,
+        segment_id: Id,
+        new_start_ts: Seconds,
+        new_end_ts: Seconds,
+        expected_version: Version = None,
+    ) -> JSON:
+        """Set a segment's new source in and out points (seconds). Undoable; answers the new
+        timeline and segment. Out of range answers EDIT_OUT_OF_RANGE with the allowed range."""
+        body = _given(
+            newStartTs=new_start_ts, newEndTs=new_end_ts, expectedVersion=expected_version
+        )
+        return await self.api.call("POST", f"/api/segments/{segment_id}/trim", body)
+
+    async def color_grade(
+        self,
+        segment_id: Id,
+        brightness: Slider = 0.0,
+        contrast: Slider = 0.0,
+        saturation: Slider = 0.0,
+        temperature: Annotated[float, Field(ge=-1, le=1, description="-1 cool, +1 warm")] = 0.0,
+        gamma: Annotated[float, Field(ge=-1, le=1, description="mid-tones")] = 0.0,
+        hue_shift: Annotated[float, Field(ge=-180, le=180, description="degrees")] = 0.0,
+        expected_version: Version = None,
+    ) -> JSON:
+        """Replace a segment by a colour-graded copy (each slider -1..1, 0 = unchanged; the
+        grade replaces any earlier one). Undoable; answers the timeline, the new segment and
+        gradedUrl, a preview frame of the result."""
+        body = _given(
+            brightness=brightness,
+            contrast=contrast,
+            saturation=saturation,
+            temperature=temperature,
+            gamma=gamma,
+            hueShift=hue_shift,
+            expectedVersion=expected_version,
+        )
+        return await self.api.call("POST", f"/api/segments/{segment_id}/color-grade", body)
+
+    async def preview_frame(
+        self,
+        project_id: Id,
+        ts: Annotated[float, Field(ge=0, le=86_400, description="Timeline time, seconds")],
+        width: Annotated[int, Field(ge=16, le=1920, description="JPEG width")] = 640,
+    ) -> CallToolResult:
+        """The frame the project's current timeline shows at ts, as an image, plus its JSON
+        (frameUrl, timestamp). Changes nothing."""
+        frame = await self.api.call(
+            "POST", f"/api/projects/{project_id}/preview/frame", {"ts": ts, "width": width}
+        )
+        image = await self.api.fetch(str(frame["frameUrl"]))
+        return CallToolResult(
+            content=[
+                TextContent(type="text", text=json.dumps(frame)),
+                ImageContent(
+                    type="image",
+                    data=base64.b64encode(image.content).decode("ascii"),
+                    mime_type="image/jpeg",
+                ),
+            ],
+            structured_content=frame,
+        )
+
+    async def generate_edit(
+        self,
+        project_id: Id,
+        prompt: Annotated[str, Field(min_length=1, max_length=500)],
+        start_ts: Annotated[float, Field(ge=0, le=86_400, description="Timeline start, s")],
+        end_ts: Annotated[float, Field(ge=0, le=86_400, description="Timeline end, s")],
+        x: Annotated[float, Field(ge=0, le=1, description="Box left edge, 0..1 of the width")],
+        y: Annotated[float, Field(ge=0, le=1, description="Box top edge, 0..1 of the height")],
+        width: Annotated[float, Field(gt=0, le=1, description="Box width, 0..1 (x + width <= 1)")],
+        height: Annotated[
+            float, Field(gt=0, le=1, description="Box height, 0..1 (y + height <= 1)")
+        ],
+        expected_version: Version = None,
+    ) -> JSON:
+        """Ask the AI to edit a region (a box, normalised 0..1) of a time range (at most 120 s)
+        of the timeline as the prompt says. Answers a job: after wait_for_job, its variants
+        [{id, label, previewUrl, url, ...}] are alternatives to accept with accept_variant.
+        Changes nothing on the timeline by itself."""
+        body = _given(
+            projectId=project_id,
+            prompt=prompt,
+            startTs=start_ts,
+            endTs=end_ts,
+            boundingBox={"x": x, "y": y, "width": width, "height": height},
+            expectedVersion=expected_version,
+        )
+        return await self.api.call("POST", "/api/ai/generate", body)
+
+    async def accept_variant(self, variant_id: Id, expected_version: Version = None) -> JSON:
+        """Put an AI edit's variant on the timeline in place of the range it was made for, as a
+        new version (undo restores the original). Refused with VARIANT_STALE if the timeline
+        changed since the edit was requested. Answers the variant, timeline and new segment."""
+        body = _given(expectedVersion=expected_version)
+        return await self.api.call("POST", f"/api/variants/{variant_id}/accept", body)
+
+    async def export(
+        self,
+        project_id: Id,
+        format: Literal["mp4", "webm", "gif"] = "mp4",
+        preset: Literal["source", "1080p", "720p", "480p"] | None = None,
+        expected_version: Version = None,
+    ) -> JSON:
+        """Render the project's current timeline to a file, as an export job (follow it with
+        wait_for_job or get_export). Only what edits touched is re-rendered."""
+        body = _given(
+            projectId=project_id, format=format, preset=preset, expectedVersion=expected_version
+        )
+        return await self.api.call("POST", "/api/exports", body)
+
+    async def get_export(self, export_id: Id) -> JSON:
+        """An export: status, percent and, once completed, exportUrl and downloadUrl."""
+        return await self.api.call("GET", f"/api/exports/{export_id}")
+
+
+def _hints(read_only: bool, destructive: bool = False, open_world: bool = False) -> ToolAnnotations:
+    if read_only:
+        return ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    return ToolAnnotations(
+        read_only_hint=False,
+        destructive_hint=destructive,
+        idempotent_hint=False,
+        open_world_hint=open_world,
+    )
+
+
+READ = _hints(read_only=True)
+ADD = _hints(read_only=False)
+# Generation may call the AI providers chosen in the settings, which can be remote services.
+GENERATE = _hints(read_only=False, open_world=True)
+EDIT = _hints(read_only=False, destructive=True)
+
+# name: (title, annotations). Nothing is idempotent: each call makes a new job, project or
+# timeline version. Edits change the timeline (undoably), hence destructive.
+TOOLS: dict[str, tuple[str, ToolAnnotations]] = {
+    "create_job": ("Generate a video from a brief", GENERATE),
+    "get_job": ("Get a job", READ),
+    "list_jobs": ("List jobs", READ),
+    "get_script": ("Get a job's script", READ),
+    "wait_for_job": ("Wait for a job to finish", READ),
+    "create_project": ("Create an editing project", ADD),
+    "get_timeline": ("Get a project's timeline", READ),
+    "undo": ("Undo the last edit", EDIT),
+    "split_segment": ("Split a segment", EDIT),
+    "trim_segment": ("Trim a segment", EDIT),
+    "color_grade": ("Colour-grade a segment", EDIT),
+    "preview_frame": ("Preview a frame of the timeline", READ),
+    "generate_edit": ("Generate AI edit variants", GENERATE),
+    "accept_variant": ("Accept an AI edit variant", EDIT),
+    "export": ("Export the timeline", ADD),
+    "get_export": ("Get an export", READ),
+}
+
+
+def build_server(api: ReelforgeApi) -> MCPServer[Any]:
+    server: MCPServer[Any] = MCPServer("reelforge", version=__version__, instructions=INSTRUCTIONS)
+    tools = Tools(api)
+    for name, (title, hints) in TOOLS.items():
+        server.add_tool(getattr(tools, name), name=name, title=title, annotations=hints)
+    return server
+
+
+async def serve_stdio(base_url: str, token: str | None) -> None:
+    """Serve the tools over stdin/stdout until stdin closes."""
+    api = ReelforgeApi(base_url, token)
+    try:
+        await build_server(api).run_stdio_async()
+    finally:
+        await api.aclose()
+
+
+async def run(url: str | None, token: str | None, data_dir: Path) -> int:
+    """`reelforge mcp`: against `url` if given, else against an embedded server."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # else one INFO line per request
+    if url is not None:
+        log.info("serving MCP for the Reelforge at %s", url)
+        await serve_stdio(url, token)
+        return 0
+    return await _run_embedded(data_dir)
+
+
+async def _run_embedded(data_dir: Path) -> int:
+    token = secrets.token_urlsafe(32)
+    sock = bind_socket(0)
+    base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+    config = uvicorn.Config(
+        create_app(data_dir, policy=AccessPolicy.create(token, origins=())),
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        ws="none",
+    )
+    server = _Server(config)  # SIGTERM and SIGINT stop it gracefully, as in `reelforge serve`
+    session = anyio.Event()  # set once the MCP session is over
+
+    async def backend() -> None:
+        # Shielded: however the session ends, the server stops through its lifespan (jobs back
+        # in the queue, FFmpeg killed), never by a cancellation in the middle of a request.
+        with anyio.CancelScope(shield=True):
+            await server.serve([sock])
+        if server.started and not session.is_set():
+            # A signal stopped the server while the client is still connected. The SDK reads
+            # stdin in a worker thread that no cancellation can interrupt, so leave right away.
+            log.info("stopped by a signal; exiting")
+            logging.shutdown()
+            os._exit(0)
+        tg.cancel_scope.cancel()  # failed to start
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(backend)
+            try:
+                while not server.started:
+                    await anyio.sleep(0.01)
+                log.info("embedded Reelforge on %s", base_url)
+                await serve_stdio(base_url, token)
+            finally:
+                session.set()
+                server.should_exit = True
+    finally:
+        sock.close()
+    if not server.started:
+        log.error("the embedded Reelforge server failed to start (see the messages above)")
+        return 1
+    return 0
