@@ -11,10 +11,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import msgspec
 from litestar import Litestar
 from litestar.di import Provide
 
+from reelforge.aiedit.plan import AiEditPlan
+from reelforge.aiedit.runner import STAGES as AI_EDIT_STAGES
+from reelforge.aiedit.runner import run_ai_edit
+from reelforge.aiedit.variants import VariantService, variant_rows
 from reelforge.api.access import AccessPolicy
+from reelforge.api.ai import AiController
 from reelforge.api.assets import AssetController
 from reelforge.api.deps import provide_services
 from reelforge.api.docs import assets_router, openapi_config
@@ -27,11 +33,14 @@ from reelforge.api.media import MediaController
 from reelforge.api.previews import PreviewController
 from reelforge.api.problems import EXCEPTION_HANDLERS
 from reelforge.api.projects import ProjectController
+from reelforge.api.providers import ProviderController
 from reelforge.api.segments import SegmentController
 from reelforge.api.settings import SettingsController
 from reelforge.api.studio import studio_routes
 from reelforge.api.system import system_controller
-from reelforge.config import Paths
+from reelforge.api.templates import TemplateController
+from reelforge.api.variants import VariantController
+from reelforge.config import Paths, ProviderSettings
 from reelforge.export.plan import ExportPlan
 from reelforge.export.runner import STAGES as EXPORT_STAGES
 from reelforge.export.runner import run_export
@@ -39,10 +48,15 @@ from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobKind, JobManager, Pipeline, generation_kind
 from reelforge.media.ffmpeg import kill_all
 from reelforge.pipeline.runner import run_pipeline
+from reelforge.providers.chain import Resolver
 from reelforge.services import FfmpegFinder, Services
+from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
 from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
+from reelforge.store.templates import TemplateStore
+from reelforge.store.variants import VariantStore
+from reelforge.templates import BUILTINS
 from reelforge.timeline.assets import AssetLibrary
 from reelforge.timeline.previews import PreviewService
 from reelforge.timeline.proxies import ProxyWorker
@@ -72,10 +86,32 @@ def create_app(
         repo = Repository(db)
         hub = EventHub(repo)
         export = JobKind("export", ExportPlan, EXPORT_STAGES, run_export)
-        manager = JobManager(repo, hub, paths, [generation_kind(pipeline), export])
+        ai_log = AiLog(db)
+        variant_store = VariantStore(db)
+
+        async def provider_settings() -> ProviderSettings:
+            return (await repo.load_settings()).providers
+
+        async def register_variants(job_id: str, workdir: Path, _artifacts: object) -> None:
+            job = await repo.get_job(job_id)
+            assert job is not None
+            plan = msgspec.convert(job.request, AiEditPlan)
+            await variant_store.replace_for_job(job_id, variant_rows(plan, workdir, paths))
+
+        ai_edit = JobKind(
+            "ai-edit", AiEditPlan, AI_EDIT_STAGES, run_ai_edit, finish=register_variants
+        )
+        resolver = Resolver(provider_settings, ai_log.record)
+        manager = JobManager(
+            repo, hub, paths, [generation_kind(pipeline), export, ai_edit], resolver
+        )
         store = ProjectStore(db)
         ffmpeg = FfmpegFinder(repo)
         proxies = ProxyWorker(store, paths, ffmpeg)
+        timeline = TimelineService(store)
+        library = AssetLibrary(store, paths, proxies)
+        templates = TemplateStore(db)
+        await templates.seed(BUILTINS)
         app.state.services = Services(
             paths=paths,
             db=db,
@@ -83,11 +119,15 @@ def create_app(
             hub=hub,
             manager=manager,
             projects=store,
-            timeline=TimelineService(store),
-            library=AssetLibrary(store, paths, proxies),
+            timeline=timeline,
+            library=library,
             proxies=proxies,
             previews=PreviewService(store, paths, ffmpeg),
             ffmpeg=ffmpeg,
+            templates=templates,
+            ai_log=ai_log,
+            resolver=resolver,
+            variants=VariantService(variant_store, repo, paths, timeline, library, ffmpeg),
             heartbeat_sec=heartbeat_sec,
         )
         await manager.start()
@@ -113,6 +153,10 @@ def create_app(
             ExportController,
             MediaController,
             SettingsController,
+            TemplateController,
+            ProviderController,
+            AiController,
+            VariantController,
             assets_router(),
             *studio_routes(),
             *([system_controller(request_exit)] if request_exit else []),

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 import msgspec
 import platformdirs
 
+from reelforge.models import ProviderChoice, ProviderName
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -59,6 +61,45 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("reelforge", appauthor=False))
 
 
+OptionKey = Literal["executable", "voiceModel", "voiceId"]
+BaseUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=500)]
+
+
+class ProviderConnection(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Where a provider lives (a base URL for self-hosted servers) and its local options
+    (Piper's `executable` and `voiceModel` paths, ElevenLabs' `voiceId`). Never a key."""
+
+    base_url: BaseUrl | None = None
+    options: dict[OptionKey, Annotated[str, msgspec.Meta(max_length=1024)]] = msgspec.field(
+        default_factory=dict
+    )
+
+
+class ProviderSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """The provider each role uses when a request names none, and how to reach providers.
+
+    A role left unset uses the offline provider. API keys are not settings: they go to the OS
+    keyring through `PUT /api/providers/{name}/key`.
+    """
+
+    llm: ProviderChoice | None = None
+    tts: ProviderChoice | None = None
+    image: ProviderChoice | None = None
+    vision: ProviderChoice | None = None
+    connections: dict[ProviderName, ProviderConnection] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from reelforge.providers.registry import PROVIDERS, plays
+
+        for role in ("llm", "tts", "image", "vision"):
+            choice: ProviderChoice | None = getattr(self, role)
+            if choice is not None and not plays(choice.provider, role):
+                raise ValueError(f"{choice.provider!r} is not a known {role} provider")
+        for name in self.connections:
+            if name not in PROVIDERS:
+                raise ValueError(f"{name!r} is not a known provider")
+
+
 class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """User settings, stored in SQLite. Every field has a safe default."""
 
@@ -69,6 +110,7 @@ class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_on
     default_voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 500
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 8192
+    providers: ProviderSettings = msgspec.field(default_factory=ProviderSettings)
 
 
 class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -91,6 +133,7 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
+    providers: ProviderSettings | msgspec.UnsetType = msgspec.UNSET
 
     def apply_to(self, current: Settings) -> Settings:
         changes = {

@@ -126,6 +126,31 @@ CATALOGUE: dict[str, ErrorKind] = {
     "MALFORMED_UPLOAD": ErrorKind(
         400, "Malformed upload", "Send the file as multipart/form-data in a field named `file`."
     ),
+    "TEMPLATE_NOT_FOUND": ErrorKind(
+        404, "Template not found", "List templates with GET /api/templates."
+    ),
+    "TEMPLATE_READ_ONLY": ErrorKind(
+        409,
+        "Built-in templates are read-only",
+        "Duplicate it with POST /api/templates (same body, new name) and edit the copy.",
+    ),
+    "PROVIDER_NOT_FOUND": ErrorKind(
+        404, "Provider not found", "List the known providers with GET /api/providers."
+    ),
+    "KEYRING_UNAVAILABLE": ErrorKind(
+        409,
+        "No secure keyring to store the key",
+        "Send the key per request in the x-api-key header, or set up the OS keyring "
+        "(Keychain, Credential Locker, Secret Service) and try again.",
+    ),
+    "VARIANT_NOT_FOUND": ErrorKind(
+        404, "Variant not found", "Read the edit job with GET /api/jobs/{id} for its variants."
+    ),
+    "VARIANT_STALE": ErrorKind(
+        409,
+        "Timeline changed since the edit",
+        "Undo back to the version the edit was made on, or generate the edit again.",
+    ),
     "INTERNAL_ERROR": ErrorKind(
         500, "Internal error", "Retry; if it persists, report the correlationId."
     ),

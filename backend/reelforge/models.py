@@ -105,6 +105,19 @@ class JobRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_
     providers: JobProviders = msgspec.field(default_factory=JobProviders)
 
 
+def requested_providers(request: JobRequest) -> dict[str, ProviderChoice | None]:
+    """The providers a job asked for, per role (`voice.provider` stands in for `providers.tts`)."""
+    tts = request.providers.tts
+    if tts is None and request.voice.provider != "espeak":
+        tts = ProviderChoice(provider=request.voice.provider)
+    return {
+        "llm": request.providers.llm,
+        "tts": tts,
+        "image": request.providers.image,
+        "vision": request.providers.vision,
+    }
+
+
 class Scene(msgspec.Struct, rename="camel", kw_only=True):
     """One scene of a script: what is said, what is shown."""
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from reelforge.aiedit.variants import VariantService
 from reelforge.config import Paths
 from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobManager
 from reelforge.media.encoders import FfmpegCapabilities
 from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.providers.chain import Resolver
+from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
 from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
+from reelforge.store.templates import TemplateStore
 from reelforge.timeline.assets import AssetLibrary
 from reelforge.timeline.previews import PreviewService
 from reelforge.timeline.proxies import ProxyWorker
@@ -32,6 +36,10 @@ class Services:
     proxies: ProxyWorker
     previews: PreviewService
     ffmpeg: FfmpegFinder
+    templates: TemplateStore
+    ai_log: AiLog
+    resolver: Resolver
+    variants: VariantService
     heartbeat_sec: float = 15.0
     capabilities: dict[str, FfmpegCapabilities] = field(default_factory=dict)
     capabilities_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

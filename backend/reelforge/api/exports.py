@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import Parameter
 from litestar.response import Stream
@@ -13,13 +14,52 @@ from reelforge.api.editing_schemas import ExportList, ExportView
 from reelforge.api.events import LastEventId, sse_response
 from reelforge.api.schemas import Deleted
 from reelforge.errors import ReelforgeError
-from reelforge.export.plan import AssetFile, ExportRequest, plan_export
-from reelforge.media.clips import ClipProfile
+from reelforge.export.plan import (
+    ExportPreset,
+    ExportRequest,
+    TimeRange,
+    plan_export,
+)
+from reelforge.export.sources import asset_files
+from reelforge.media.clips import ClipProfile, ExportFormat
 from reelforge.services import Services
 from reelforge.store.projects import check_version
-from reelforge.store.records import JobRecord
+from reelforge.store.records import JobRecord, ProjectRecord
 
 ExportId = Annotated[str, Parameter(description="Export id", max_length=64)]
+
+# A project's default render preset (from a template) as an export preset. Export presets are
+# output heights; `vertical` and `square` are shapes the project's own size already has.
+_TEMPLATE_PRESETS: dict[str, ExportPreset] = {"1080p": "1080p", "720p": "720p"}
+
+
+class ExportCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """The body of `POST /api/exports`: an `ExportRequest` whose `preset` may be left out.
+
+    Left out, it is the project's default (`defaults.render.preset` of an applied template, when
+    that is 1080p or 720p), else `source`.
+    """
+
+    project_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    format: ExportFormat = "mp4"
+    preset: ExportPreset | None = None
+    range: TimeRange | None = None
+    expected_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+    def request(self, project: ProjectRecord) -> ExportRequest:
+        return ExportRequest(
+            project_id=self.project_id,
+            format=self.format,
+            preset=self.preset or default_preset(project),
+            range=self.range,
+            expected_version=self.expected_version,
+        )
+
+
+def default_preset(project: ProjectRecord) -> ExportPreset:
+    render: Any = (project.defaults or {}).get("render")
+    preset = render.get("preset") if isinstance(render, dict) else None
+    return _TEMPLATE_PRESETS.get(preset, "source") if isinstance(preset, str) else "source"
 
 
 async def _export(services: Services, export_id: str) -> JobRecord:
@@ -40,20 +80,14 @@ class ExportController(Controller):
     tags = ["exports"]
 
     @post("/", status_code=HTTP_202_ACCEPTED, summary="Export a project's timeline")
-    async def create(self, services: Services, data: ExportRequest) -> ExportView:
+    async def create(self, services: Services, data: ExportCreate) -> ExportView:
         project = await services.timeline.project(data.project_id)
         check_version(project, data.expected_version)
         timeline = await services.projects.timeline(project)
-        assets = {}
-        for asset_id in {s.asset_id for s in timeline.segments}:
-            asset = await services.timeline.asset(asset_id)
-            assets[asset_id] = AssetFile(
-                services.paths.root / asset.path, has_audio=asset.audio_codec is not None
-            )
         plan = plan_export(
             timeline,
-            assets,
-            data,
+            await asset_files(services.timeline, services.paths, timeline),
+            data.request(project),
             project_name=project.name,
             profile=ClipProfile(width=project.width, height=project.height, fps=project.fps),
         )

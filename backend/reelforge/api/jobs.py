@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, post
+import msgspec
+from litestar import Controller, Request, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from reelforge.api.schemas import ArtifactView, Deleted, JobContent, JobList, JobView, SceneContent
+from reelforge.api.provider_headers import read_provider_headers
+from reelforge.api.schemas import (
+    ArtifactView,
+    Deleted,
+    JobContent,
+    JobList,
+    JobView,
+    SceneContent,
+    VariantView,
+)
 from reelforge.errors import ReelforgeError
 from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest, Script
@@ -16,6 +26,7 @@ from reelforge.pipeline import compose, script
 from reelforge.pipeline.context import read_struct
 from reelforge.services import Services
 from reelforge.store.records import JobRecord
+from reelforge.store.variants import VariantRecord
 
 JobId = Annotated[str, Parameter(description="Job id", max_length=64)]
 
@@ -28,7 +39,17 @@ async def _job(services: Services, job_id: str) -> JobRecord:
 
 
 async def job_view(services: Services, job: JobRecord) -> JobView:
-    return JobView.of(job, await services.repo.artifacts_for(job.id))
+    artifacts = await services.repo.artifacts_for(job.id)
+    variants = None
+    if job.kind == "ai-edit":
+        variants = [
+            VariantView.of(v, artifacts) for v in await services.variants.store.for_job(job.id)
+        ]
+    return JobView.of(job, artifacts, variants)
+
+
+async def variant_view(services: Services, variant: VariantRecord) -> VariantView:
+    return VariantView.of(variant, await services.repo.artifacts_for(variant.job_id))
 
 
 class JobController(Controller):
@@ -36,8 +57,17 @@ class JobController(Controller):
     tags = ["jobs"]
 
     @post("/", status_code=HTTP_202_ACCEPTED, summary="Create a generation job")
-    async def create(self, services: Services, data: JobRequest) -> JobView:
-        job = await services.manager.submit(data)
+    async def create(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        services: Services,
+        data: JobRequest,
+    ) -> JobView:
+        """Providers per role come from the body's `providers`, the `x-*-provider` headers
+        (which win) or the settings; `x-api-key` is used for this job only, never stored."""
+        headers = read_provider_headers(request.headers)
+        data = msgspec.structs.replace(data, providers=headers.merged(data.providers))
+        job = await services.manager.submit(data, api_key=headers.api_key)
         return await job_view(services, job)
 
     @get("/", summary="List jobs, newest first")
@@ -49,7 +79,9 @@ class JobController(Controller):
             Parameter(query="status", pattern="^(queued|running|completed|failed|cancelled)$"),
         ] = None,
         limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
-        kind: Annotated[str | None, Parameter(query="kind", pattern="^(generate|export)$")] = None,
+        kind: Annotated[
+            str | None, Parameter(query="kind", pattern="^(generate|export|ai-edit)$")
+        ] = None,
     ) -> JobList:
         """Newest first; `kind=generate` leaves out export jobs."""
         jobs = await services.repo.list_jobs(status, limit, kind)
@@ -65,9 +97,16 @@ class JobController(Controller):
         return await job_view(services, await services.manager.cancel(job_id))
 
     @post("/{job_id:str}/retry", status_code=HTTP_202_ACCEPTED, summary="Retry from checkpoint")
-    async def retry(self, services: Services, job_id: JobId) -> JobView:
+    async def retry(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        services: Services,
+        job_id: JobId,
+    ) -> JobView:
+        """A job's `x-api-key` is not kept: send it again with the retry if needed."""
         await _job(services, job_id)
-        return await job_view(services, await services.manager.retry(job_id))
+        key = read_provider_headers(request.headers).api_key
+        return await job_view(services, await services.manager.retry(job_id, api_key=key))
 
     @delete("/{job_id:str}", status_code=HTTP_200_OK, summary="Delete a job and its files")
     async def remove(self, services: Services, job_id: JobId) -> Deleted:

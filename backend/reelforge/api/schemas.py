@@ -8,6 +8,7 @@ import msgspec
 
 from reelforge.models import JobRequest
 from reelforge.store.records import ArtifactRecord, JobRecord
+from reelforge.store.variants import VariantRecord
 
 
 class Camel(msgspec.Struct, rename="camel", kw_only=True):
@@ -66,9 +67,15 @@ class JobView(Camel):
     error: JobError | None
     artifacts: list[ArtifactView]
     links: JobLinks
+    variants: list[VariantView] | None = None  # AI region edits only
 
     @classmethod
-    def of(cls, job: JobRecord, artifacts: list[ArtifactRecord]) -> JobView:
+    def of(
+        cls,
+        job: JobRecord,
+        artifacts: list[ArtifactRecord],
+        variants: list[VariantView] | None = None,
+    ) -> JobView:
         try:
             request: JobRequest | None = msgspec.convert(job.request, JobRequest)
         except msgspec.ValidationError:
@@ -104,6 +111,49 @@ class JobView(Camel):
                 script=f"{base}/script",
                 content=f"{base}/content",
             ),
+            variants=variants,
+        )
+
+
+class VariantView(Camel):
+    """One rendered alternative of an AI region edit."""
+
+    id: str
+    job_id: str
+    project_id: str
+    position: int
+    label: str
+    operations: list[dict[str, Any]]
+    status: Literal["ready", "accepted"]
+    start_frame: int  # timeline frames of `base_version` the variant replaces
+    end_frame: int
+    base_version: int
+    accepted_version: int | None
+    url: str | None  # the variant's video (ranges supported)
+    preview_url: str | None  # a JPEG of its middle frame
+    score_url: str
+    accept_url: str
+
+    @classmethod
+    def of(cls, v: VariantRecord, artifacts: list[ArtifactRecord]) -> VariantView:
+        by_path = {a.path: a.id for a in artifacts}
+        video, preview = by_path.get(v.path), by_path.get(v.preview_path or "")
+        return cls(
+            id=v.id,
+            job_id=v.job_id,
+            project_id=v.project_id,
+            position=v.position,
+            label=v.label,
+            operations=v.operations,
+            status=v.status,
+            start_frame=v.start_frame,
+            end_frame=v.end_frame,
+            base_version=v.base_version,
+            accepted_version=v.accepted_version,
+            url=f"/api/media/{video}" if video else None,
+            preview_url=f"/api/media/{preview}" if preview else None,
+            score_url=f"/api/variants/{v.id}/score",
+            accept_url=f"/api/variants/{v.id}/accept",
         )
 
 

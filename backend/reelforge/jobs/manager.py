@@ -14,7 +14,7 @@ import functools
 import logging
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,10 @@ from reelforge.config import Paths, Settings
 from reelforge.errors import CATALOGUE, JobCancelled, ReelforgeError
 from reelforge.jobs.events import EventHub
 from reelforge.media.ffmpeg import locate_ffmpeg
-from reelforge.models import JobRequest
+from reelforge.models import JobRequest, ProviderChoice, requested_providers
 from reelforge.pipeline.context import StageContext
 from reelforge.pipeline.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
+from reelforge.providers.chain import Resolver, Session, offline_session
 from reelforge.store.records import TERMINAL_STATUSES, ArtifactRecord, JobRecord
 from reelforge.store.repository import Repository, new_id, now
 
@@ -52,21 +53,35 @@ class JobKind:
     request_type: type[Any]
     stages: tuple[str, ...]
     run: Callable[[Any, StageContext, Callable[..., None]], Awaitable[list[OutputFile]]]
+    # The AI providers a decoded request asks for, per role (None: the job uses no AI).
+    providers: Callable[[Any], Mapping[str, ProviderChoice | None]] | None = None
+    # Called with the job id, its work dir and its registered artifacts before it completes.
+    finish: Callable[[str, Path, list[dict[str, Any]]], Awaitable[None]] | None = None
 
     def decode(self, request: dict[str, Any]) -> Any:
         return msgspec.convert(request, self.request_type)
 
 
 def generation_kind(pipeline: Pipeline = run_pipeline) -> JobKind:
-    return JobKind("generate", JobRequest, STAGE_NAMES, pipeline)
+    return JobKind("generate", JobRequest, STAGE_NAMES, pipeline, providers=requested_providers)
 
 
 class JobManager:
-    def __init__(self, repo: Repository, hub: EventHub, paths: Paths, kinds: Iterable[JobKind]):
+    def __init__(
+        self,
+        repo: Repository,
+        hub: EventHub,
+        paths: Paths,
+        kinds: Iterable[JobKind],
+        resolver: Resolver | None = None,
+    ):
         self.repo = repo
         self.hub = hub
         self.paths = paths
         self.kinds = {kind.name: kind for kind in kinds}
+        self.resolver = resolver
+        # Per-request API keys (x-api-key), by job id: in memory only, dropped when the job ends.
+        self._keys: dict[str, str] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancels: dict[str, asyncio.Event] = {}
         self._wake = asyncio.Event()
@@ -117,7 +132,9 @@ class JobManager:
 
     # commands
 
-    async def submit(self, request: msgspec.Struct, kind: str = "generate") -> JobRecord:
+    async def submit(
+        self, request: msgspec.Struct, kind: str = "generate", *, api_key: str | None = None
+    ) -> JobRecord:
         if kind not in self.kinds:
             raise KeyError(kind)
         settings = await self.repo.load_settings()
@@ -127,6 +144,8 @@ class JobManager:
                 f"{settings.max_queued_jobs} jobs are already waiting; try again later",
             )
         job = await self.repo.create_job(msgspec.to_builtins(request), kind)
+        if api_key:  # before any await: the dispatcher must never see the job without it
+            self._keys[job.id] = api_key
         await self.hub.publish(job.id, "job-status", {"status": "queued"})
         self._wake.set()
         return job
@@ -147,7 +166,7 @@ class JobManager:
             )
         return await self._get(job_id)
 
-    async def retry(self, job_id: str) -> JobRecord:
+    async def retry(self, job_id: str, *, api_key: str | None = None) -> JobRecord:
         job = await self._get(job_id)
         if job.status not in ("failed", "cancelled"):
             raise ReelforgeError(
@@ -158,6 +177,8 @@ class JobManager:
             error_code=None, error_message=None, remediation=None, finished_at=None,
             eta_sec=None, attempts=0,
         )  # fmt: skip
+        if api_key:
+            self._keys[job.id] = api_key
         await self.hub.publish(job.id, "job-status", {"status": "queued", "retry": True})
         self._wake.set()
         return await self._get(job_id)
@@ -167,6 +188,7 @@ class JobManager:
         if job.status not in TERMINAL_STATUSES:
             await self.cancel(job_id)
         await self.repo.delete_job(job_id)
+        self._keys.pop(job_id, None)
         await asyncio.to_thread(shutil.rmtree, self.paths.job_dir(job_id), True)
 
     def workdir(self, job_id: str) -> Path:
@@ -205,7 +227,17 @@ class JobManager:
     def _finished(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
         self._cancels.pop(job_id, None)
+        # Ended, or paused by a shutdown: either way the key is not kept (memory only; a
+        # resumed or retried job uses the keyring's key or falls back, with a warning).
+        self._keys.pop(job_id, None)
         self._wake.set()
+
+    async def _session(self, job: JobRecord, kind: JobKind, request: Any, warn: Any) -> Session:
+        if self.resolver is None or kind.providers is None:
+            return offline_session()
+        return await self.resolver.session(
+            kind.providers(request), key=self._keys.get(job.id), job_id=job.id, warn=warn
+        )
 
     async def _run(self, job: JobRecord, settings: Settings) -> None:
         if not await self.repo.transition(
@@ -227,10 +259,16 @@ class JobManager:
                 cancel=self._cancels[job.id],
                 log=progress.log,
                 warn=progress.warn,
+                ai=await self._session(job, kind, request, progress.warn),
             )
-            outputs = await kind.run(request, ctx, progress.report)
+            try:
+                outputs = await kind.run(request, ctx, progress.report)
+            finally:
+                await ctx.ai.aclose()
             await progress.drain()
             artifacts = await self._register(job.id, outputs)
+            if kind.finish is not None:
+                await kind.finish(job.id, workdir, artifacts)
             await self.repo.transition(
                 job.id, ["running"], "completed",
                 percent=100.0, eta_sec=0.0, finished_at=now(), message="Completed",

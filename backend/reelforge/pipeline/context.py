@@ -13,6 +13,7 @@ import msgspec
 
 from reelforge.errors import JobCancelled
 from reelforge.files import atomic_output
+from reelforge.providers.chain import Session, offline_session
 
 # (fraction of this stage done 0..1, message, current item, total items)
 StageProgress = Callable[[float, str, int | None, int | None], None]
@@ -36,6 +37,7 @@ class StageContext:
     log: Callable[[str], None] = _ignore_log
     warn: Callable[[str], None] = _ignore_log
     workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
+    ai: Session = field(default_factory=offline_session)  # the job's AI providers
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

@@ -1,15 +1,25 @@
-"""Stage 3, visuals: a procedural card per scene (offline; image providers come later)."""
+"""Stage 3, visuals: one still per scene, from the image provider or a procedural card.
+
+A generated image is cropped to fill the frame (centre crop, never stretched) and saved as PNG;
+when the image provider fails, the chain falls back to the offline card for that scene and the
+scenes after it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
+from pathlib import Path
 
 import msgspec
+from PIL import Image, ImageOps
 
+from reelforge.files import atomic_output
 from reelforge.media.fonts import find_font
 from reelforge.models import JobRequest, Script, output_size
 from reelforge.pipeline import script as script_stage
 from reelforge.pipeline.context import StageContext, read_struct, write_struct
+from reelforge.providers.base import ImageGenerator, ProviderError
 from reelforge.providers.cards import render_card
 
 OUTPUT = "visuals/cards.json"
@@ -31,17 +41,32 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
         name = f"visuals/scene-{scene.index:02d}.png"
         ctx.path(name).parent.mkdir(parents=True, exist_ok=True)
         subtitle = f"For {request.brief.audience}" if number == 1 else script.title
-        await asyncio.to_thread(
-            render_card,
-            ctx.path(name),
-            size=size,
-            title=scene.title,
-            subtitle=subtitle,
-            index=number - 1,
-            total=total,
-            style=request.plan.style,
-            font=font,
+        path = ctx.path(name)
+        prompt = (
+            f"{scene.visual}. A {request.plan.style} style still for a video about "
+            f"{request.brief.topic}; no text or letters in the image."
         )
+
+        async def generated(
+            images: ImageGenerator, path: Path = path, prompt: str = prompt
+        ) -> None:
+            data = await images.generate(prompt, width=size[0], height=size[1])
+            await asyncio.to_thread(save_fitted, data, path, size, images.name)
+
+        async def card(path: Path = path, number: int = number, subtitle: str = subtitle) -> None:
+            await asyncio.to_thread(
+                render_card,
+                path,
+                size=size,
+                title=script.scenes[number - 1].title,
+                subtitle=subtitle,
+                index=number - 1,
+                total=total,
+                style=request.plan.style,
+                font=font,
+            )
+
+        await ctx.ai.run("image", "image", generated, card)
         images.append(name)
     write_struct(ctx.path(OUTPUT), Cards(images=images))
     ctx.progress(1.0, "Visuals ready", total, total)
@@ -49,3 +74,17 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
 def outputs() -> list[str]:
     return [OUTPUT]
+
+
+def save_fitted(data: bytes, path: Path, size: tuple[int, int], provider: str) -> None:
+    """Decode a provider's image, crop it to fill `size`, write it as PNG atomically."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            fitted = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProviderError(
+            provider, "the image could not be decoded", kind="bad_response"
+        ) from exc
+    with atomic_output(path) as part:
+        fitted.save(part, format="PNG")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
+from collections.abc import Awaitable, Callable
 
 import msgspec
 
@@ -15,6 +16,7 @@ from reelforge.models import JobRequest, Script
 from reelforge.pipeline import script as script_stage
 from reelforge.pipeline.context import StageContext, read_struct, write_struct
 from reelforge.providers import espeak
+from reelforge.providers.base import TTS, Speech
 
 OUTPUT = "voice/track.json"
 
@@ -41,11 +43,37 @@ class VoiceTrack(msgspec.Struct, kw_only=True):
         return sum(scene.duration for scene in self.scenes)
 
 
+async def _speaker(request: JobRequest, ctx: StageContext) -> Callable[[str], Awaitable[Speech]]:
+    """Speak one sentence with the job's TTS provider, falling back to espeak-ng.
+
+    `voice.voice` is an espeak-ng voice unless espeak does not know it, in which case it is the
+    cloud provider's own voice name (and espeak speaks with its default).
+    """
+    opts = request.voice
+    espeak_voice = await asyncio.to_thread(espeak.has_voice, opts.voice)
+    # Offline-only jobs keep espeak's own error for an unknown voice.
+    offline_voice = opts.voice if espeak_voice or not ctx.ai.wants("tts") else "en-us"
+    provider_voice = None if espeak_voice else opts.voice
+
+    async def speak(sentence: str) -> Speech:
+        async def with_tts(tts: TTS) -> Speech:
+            return await tts.synthesize(sentence, voice=provider_voice, rate=opts.rate)
+
+        async def offline() -> Speech:
+            return await asyncio.to_thread(
+                espeak.synthesize, sentence, voice=offline_voice, rate=opts.rate, pitch=opts.pitch
+            )
+
+        return await ctx.ai.run("tts", "speech", with_tts, offline)
+
+    return speak
+
+
 async def run(request: JobRequest, ctx: StageContext) -> None:
     script = read_struct(ctx.path(script_stage.OUTPUT), Script)
-    opts = request.voice
+    speak = await _speaker(request, ctx)
     scenes: list[SceneAudio] = []
-    sample_rate = 22050
+    sample_rate: int | None = None
     total = len(script.scenes)
     for number, scene in enumerate(script.scenes, start=1):
         ctx.check_cancelled()
@@ -54,17 +82,18 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
         timings: list[SentenceTiming] = []
         for sentence in scene.sentences:
             ctx.check_cancelled()
-            speech = await asyncio.to_thread(
-                espeak.synthesize, sentence, voice=opts.voice, rate=opts.rate, pitch=opts.pitch
-            )
-            sample_rate = speech.sample_rate
+            speech = await speak(sentence)
+            # The first sentence sets the track's rate; speech from a fallback provider is
+            # resampled to it.
+            sample_rate = sample_rate or speech.sample_rate
             if samples:
                 samples.extend(espeak.silence(SENTENCE_GAP_SEC, sample_rate))
             start = len(samples) / sample_rate
-            samples.extend(speech.samples)
+            samples.extend(espeak.resample(speech.samples, speech.sample_rate, sample_rate))
             timings.append(
                 SentenceTiming(text=sentence, start=start, end=len(samples) / sample_rate)
             )
+        sample_rate = sample_rate or 22050
         name = f"voice/scene-{scene.index:02d}.wav"
         ctx.path(name).parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(espeak.write_wav, ctx.path(name), samples, sample_rate)
@@ -76,7 +105,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
                 sentences=timings,
             )
         )
-    track = VoiceTrack(sample_rate=sample_rate, scenes=scenes)
+    track = VoiceTrack(sample_rate=sample_rate or 22050, scenes=scenes)
     write_struct(ctx.path(OUTPUT), track)
     ctx.log(f"voice: {track.speech_duration:.1f} s of narration")
     ctx.progress(1.0, "Narration ready", total, total)

@@ -260,6 +260,33 @@ def _resolve(engine: _Engine, spec: str) -> str | None:
     return f"{voice.id}+{var.id.rsplit('/', 1)[-1]}"
 
 
+def has_voice(spec: str) -> bool:
+    """Whether `spec` names an installed espeak-ng voice (identifier, name or language)."""
+    with _LOCK:
+        return _resolve(_get_engine(), spec) is not None
+
+
+def resample(samples: array[int], source_rate: int, target_rate: int) -> array[int]:
+    """Linear-interpolation resampling of int16 mono PCM (for speech from another provider).
+
+    Narration is speech, band-limited well below either rate, so linear interpolation is enough
+    to join sentences from two providers into one track.
+    """
+    if source_rate == target_rate or not samples:
+        return array("h", samples)
+    count = max(1, round(len(samples) * target_rate / source_rate))
+    step = source_rate / target_rate
+    last = len(samples) - 1
+    out = array("h", bytes(2 * count))
+    for i in range(count):
+        position = i * step
+        left = min(int(position), last)
+        right = min(left + 1, last)
+        fraction = position - left
+        out[i] = round(samples[left] + (samples[right] - samples[left]) * fraction)
+    return out
+
+
 def _clean(text: str) -> str:
     """Drop control characters (a NUL would end the C string early) and collapse whitespace."""
     kept = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)

@@ -143,6 +143,7 @@ MIGRATIONS: tuple[str, ...] = (
         base_version INTEGER NOT NULL,
         status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('ready', 'accepted')),
         accepted_version INTEGER,
+        asset_id TEXT,
         created_at TEXT NOT NULL
     );
     CREATE INDEX variants_job ON variants (job_id, position);

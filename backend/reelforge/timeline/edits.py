@@ -158,3 +158,65 @@ def regrade(
         version=version,
     )
     return (*segments[:i], new, *segments[i + 1 :]), new
+
+
+def replace_range(
+    segments: Segments,
+    first: int,
+    last: int,
+    *,
+    project_id: str,
+    asset_id: str,
+    source_frames: int,
+    origin: SegmentOrigin,
+    fps: int,
+    version: int,
+    new_id: NewId,
+) -> tuple[Segments, Segment]:
+    """Replace timeline frames [first, last) by the start of an asset (an accepted AI edit).
+
+    Segments the range cuts through are split at its edges (their outer parts stay); segments
+    inside it leave the timeline. The new segment shows the asset's first `last - first` frames
+    (fewer if the asset is shorter).
+    """
+    total = sum(s.frames for s in segments)
+    if not 0 <= first < last <= total:
+        raise _out_of_range("range", 0, total, fps)
+    kept: list[Segment] = []
+    position: int | None = None
+    at = 0
+    for segment in segments:
+        lo, hi = at, at + segment.frames
+        at = hi
+        if hi <= first or lo >= last:
+            if lo >= last and position is None:
+                position = len(kept)
+            kept.append(segment)
+            continue
+        if lo < first:
+            kept.append(
+                msgspec.structs.replace(
+                    segment, id=new_id(), end=segment.start + (first - lo),
+                    parent_id=segment.id, version=version,
+                )
+            )  # fmt: skip
+        if position is None:
+            position = len(kept)
+        if hi > last:
+            kept.append(
+                msgspec.structs.replace(
+                    segment, id=new_id(), start=segment.start + (last - lo),
+                    parent_id=segment.id, version=version,
+                )
+            )  # fmt: skip
+    new = Segment(
+        id=new_id(),
+        project_id=project_id,
+        asset_id=asset_id,
+        start=0,
+        end=max(1, min(last - first, source_frames)),
+        origin=origin,
+        version=version,
+    )
+    at_index = len(kept) if position is None else position
+    return (*kept[:at_index], new, *kept[at_index:]), new

@@ -209,6 +209,35 @@ class TimelineService:
 
         return await self.store.edit(project.id, None, label, edit)
 
+    async def replace_range(
+        self,
+        project_id: str,
+        asset: AssetRecord,
+        first: int,
+        last: int,
+        expected: int | None,
+        label: str,
+    ) -> tuple[Timeline, Segment]:
+        """Put an asset in place of timeline frames [first, last) as one undoable version."""
+        project = await self.project(project_id)
+        frames = source_frames(asset, project.fps)
+
+        def edit(timeline: Timeline, version: int) -> tuple[tuple[Segment, ...], Segment]:
+            return edits.replace_range(
+                timeline.segments,
+                first,
+                last,
+                project_id=project.id,
+                asset_id=asset.id,
+                source_frames=frames,
+                origin=asset.origin,
+                fps=project.fps,
+                version=version,
+                new_id=new_id,
+            )
+
+        return await self._edit_making(project.id, expected, label, edit)
+
     async def undo(self, project_id: str, expected: int | None) -> Timeline:
         await self.project(project_id)
         return await self.store.undo(project_id, expected)

@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reelforge.errors import ReelforgeError
 from reelforge.media.grade import Grade
@@ -134,3 +136,61 @@ def test_times_the_api_reports_read_back_as_the_same_frame(fps: int) -> None:
     assert to_frame(5.733333, 15) == 86
     assert to_frame(1.2, 30) == 36
     assert to_frame(1.0 / 30 - 0.0001, 30) == 0  # just before frame 1 is still frame 0
+
+
+def _frames_shown(segments: tuple[Segment, ...]) -> list[tuple[str, int]]:
+    return [(s.asset_id, f) for s in segments for f in range(s.start, s.end)]
+
+
+def test_replace_range_cuts_through_segments_and_keeps_the_outside() -> None:
+    a, b, c = seg(0, 30), seg(0, 30, "b"), seg(0, 30, "c")
+    out, new = edits.replace_range(
+        (a, b, c), 20, 70, project_id="p", asset_id="ai", source_frames=50,
+        origin="generated", fps=30, version=2, new_id=new_id,
+    )  # fmt: skip
+    # a keeps [0, 20), b is gone, c keeps [10, 30); the edit sits between them.
+    assert [(s.asset_id, s.start, s.end) for s in out] == [
+        ("a", 0, 20),
+        ("ai", 0, 50),
+        ("c", 10, 30),
+    ]
+    assert new.origin == "generated" and new.version == 2
+    assert out[0].parent_id == a.id and out[2].parent_id == c.id
+    assert sum(s.frames for s in out) == 90
+
+
+def test_replace_range_inside_one_segment_and_out_of_range() -> None:
+    a = seg(0, 90)
+    out, _new = edits.replace_range(
+        (a,), 30, 60, project_id="p", asset_id="ai", source_frames=29,
+        origin="generated", fps=30, version=2, new_id=new_id,
+    )  # fmt: skip
+    assert [(s.asset_id, s.start, s.end) for s in out] == [
+        ("a", 0, 30),
+        ("ai", 0, 29),
+        ("a", 60, 90),
+    ]
+    with pytest.raises(ReelforgeError) as info:
+        edits.replace_range(
+            (a,), 30, 91, project_id="p", asset_id="ai", source_frames=61,
+            origin="generated", fps=30, version=2, new_id=new_id,
+        )  # fmt: skip
+    assert info.value.code == "EDIT_OUT_OF_RANGE"
+
+
+@given(
+    lengths=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    cut=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+)
+def test_replace_range_property(lengths: list[int], cut: tuple[float, float]) -> None:
+    segments = tuple(seg(0, n, f"a{i}") for i, n in enumerate(lengths))
+    total = sum(lengths)
+    first = min(int(cut[0] * total), total - 1)
+    last = max(first + 1, min(total, int(cut[1] * total) + 1))
+    out, new = edits.replace_range(
+        segments, first, last, project_id="p", asset_id="ai", source_frames=last - first,
+        origin="generated", fps=30, version=2, new_id=new_id,
+    )  # fmt: skip
+    before, after = _frames_shown(segments), _frames_shown(out)
+    assert after == before[:first] + [("ai", f) for f in range(last - first)] + before[last:]
+    assert new in out

@@ -1,0 +1,111 @@
+"""The `ai-edit` job: render the range once, then each variant of the prompt's edit.
+
+Stages: `source` renders the snapshotted range through the export pipeline (so cached clips are
+reused and grades apply), `variants` renders 2-3 alternatives with the box-local FFmpeg
+operations the prompt asks for, each with a JPEG preview. Every file is written under a
+temporary name and renamed, and a rerun (retry, restart) skips what already exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import msgspec
+
+from reelforge.aiedit.plan import AiEditPlan
+from reelforge.export.runner import output_path, run_export
+from reelforge.media.fonts import find_font
+from reelforge.media.probe import probe
+from reelforge.media.region import interpret_prompt, plan_variants, render_preview, render_variant
+from reelforge.pipeline.context import StageContext, write_struct
+from reelforge.pipeline.runner import OutputFile, Progress
+
+STAGES = ("source", "variants")
+SOURCE_SHARE = 40.0
+MANIFEST = "variants.json"
+
+
+class VariantFile(msgspec.Struct, rename="camel", kw_only=True):
+    position: int
+    label: str
+    operations: list[dict[str, object]]
+    video: str  # relative to the job's work dir
+    preview: str
+
+
+class Manifest(msgspec.Struct, rename="camel", kw_only=True):
+    notes: list[str]
+    variants: list[VariantFile]
+
+
+def source_file(workdir: Path) -> Path:
+    """The rendered original range of an edit job (an MP4 export of the range)."""
+    return workdir / "source" / "export.mp4"
+
+
+async def run_ai_edit(plan: AiEditPlan, ctx: StageContext, progress: Progress) -> list[OutputFile]:
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    source_ctx = replace(ctx, workdir=ctx.workdir / "source")
+    source = output_path(source_ctx, plan.source)
+    assert source == source_file(ctx.workdir)  # the range is always exported as MP4
+    if source.exists():
+        progress("source", SOURCE_SHARE, "Range reused from the last run", None, None)
+    else:
+
+        def source_progress(
+            stage: str, percent: float, message: str, current: int | None, total: int | None
+        ) -> None:
+            progress("source", percent * SOURCE_SHARE / 100, message, current, total)
+
+        await run_export(plan.source, source_ctx, source_progress)
+    info = await probe(ctx.ffmpeg, source)
+    font = await asyncio.to_thread(find_font, ctx.cache_dir)
+    notes = list(interpret_prompt(plan.prompt).notes)
+    for note in notes:  # e.g. nothing recognised, so the box is highlighted
+        ctx.warn(note)
+    variants = plan_variants(plan.prompt)
+    files: list[VariantFile] = []
+    outputs = [OutputFile("source", source, "video/mp4")]
+    for position, variant in enumerate(variants, start=1):
+        ctx.check_cancelled()
+        share = (100 - SOURCE_SHARE) / len(variants)
+        progress(
+            "variants", SOURCE_SHARE + share * (position - 1),
+            f"Rendering variant {position} of {len(variants)}: {variant.label}",
+            position, len(variants),
+        )  # fmt: skip
+        video = ctx.workdir / f"variant-{position}.mp4"
+        preview = ctx.workdir / f"variant-{position}.jpg"
+        if not video.exists():
+            await render_variant(
+                ctx.ffmpeg, source, video, variant.operations, plan.box,
+                width=plan.width, height=plan.height, fps=plan.fps,
+                font=font.path, has_audio=info.audio is not None, cancel=ctx.cancel,
+            )  # fmt: skip
+        if not preview.exists():
+            await render_preview(
+                ctx.ffmpeg, video, preview, duration=info.duration or 0.0, fps=plan.fps,
+                cancel=ctx.cancel,
+            )  # fmt: skip
+        files.append(
+            VariantFile(
+                position=position,
+                label=variant.label,
+                operations=msgspec.to_builtins(variant.operations),
+                video=video.name,
+                preview=preview.name,
+            )
+        )
+        outputs += [
+            OutputFile(f"variant-{position}", video, "video/mp4"),
+            OutputFile(f"variant-{position}-preview", preview, "image/jpeg"),
+        ]
+    write_struct(ctx.workdir / MANIFEST, Manifest(notes=notes, variants=files))
+    progress("variants", 100.0, f"{len(files)} variants ready", len(files), len(files))
+    return outputs
+
+
+def read_manifest(workdir: Path) -> Manifest:
+    return msgspec.json.decode((workdir / MANIFEST).read_bytes(), type=Manifest)

@@ -1,0 +1,72 @@
+"""Per-request provider choices from headers (AutoVio's convention).
+
+`x-llm-provider`, `x-tts-provider`, `x-image-provider`, `x-vision-provider` name a provider for
+a role, `x-model-id` its model (for every role named in the same request) and `x-api-key` the key
+for the providers this request names. The key is handed to the job manager in memory and never
+stored, logged or echoed: validation errors quote the header's name, never its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import msgspec
+
+from reelforge.errors import ReelforgeError
+from reelforge.models import JobProviders, ModelId, ProviderChoice
+from reelforge.providers import registry
+from reelforge.providers.base import Role
+
+ROLE_HEADERS: dict[str, Role] = {
+    "x-llm-provider": "llm",
+    "x-tts-provider": "tts",
+    "x-image-provider": "image",
+    "x-vision-provider": "vision",
+}
+MAX_KEY_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class ProviderHeaders:
+    choices: dict[Role, ProviderChoice] = field(default_factory=dict)
+    api_key: str | None = field(default=None, repr=False)
+
+    def merged(self, providers: JobProviders) -> JobProviders:
+        """A request body's choices with these headers' choices on top."""
+        if not self.choices:
+            return providers
+        return msgspec.structs.replace(providers, **self.choices)
+
+
+def _invalid(header: str, message: str) -> ReelforgeError:
+    return ReelforgeError(
+        "VALIDATION_FAILED",
+        f"header {header}: {message}",
+        errors=[{"field": header, "message": message}],
+    )
+
+
+def read_provider_headers(headers: Mapping[str, str]) -> ProviderHeaders:
+    model = headers.get("x-model-id")
+    if model is not None:
+        try:
+            model = msgspec.convert(model.strip(), ModelId)
+        except msgspec.ValidationError:
+            raise _invalid("x-model-id", "must be 1 to 200 printable characters") from None
+    choices: dict[Role, ProviderChoice] = {}
+    for header, role in ROLE_HEADERS.items():
+        name = headers.get(header)
+        if name is None:
+            continue
+        name = name.strip().lower()
+        if not registry.plays(name, role):
+            known = ", ".join(n for n, i in registry.PROVIDERS.items() if role in i.roles)
+            raise _invalid(header, f"not a known {role} provider (known: {known})")
+        choices[role] = ProviderChoice(provider=name, model=model or None)
+    key = headers.get("x-api-key")
+    if key is not None:
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH or any(ord(c) < 0x21 for c in key):
+            raise _invalid("x-api-key", "must be a non-empty key without spaces")
+    return ProviderHeaders(choices=choices, api_key=key or None)
