@@ -8,6 +8,7 @@ its own FFmpeg and espeak-ng, and exit 0 on `POST /api/system/shutdown` leaving 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -199,3 +200,38 @@ def test_bundle_exits_when_the_shell_goes_away(launched: Server) -> None:
     assert launched.process.wait(10) == 0
     assert launched.token is not None
     assert launched.token not in launched.log_file.read_text(errors="replace")
+
+
+def test_bundle_mcp_lists_its_tools(bundle: Path, tmp_path: Path) -> None:
+    """`reelforge mcp` from the bundle: the MCP SDK and the embedded server are all in it."""
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        [str(bundle), "mcp", "--data-dir", str(tmp_path / "data")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=server_env(),
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        for message in messages:
+            process.stdin.write(json.dumps(message).encode() + b"\n")
+        process.stdin.flush()
+        answers = {}
+        while 2 not in answers:
+            line = process.stdout.readline()
+            assert line, "the MCP server closed its output"
+            answer = json.loads(line)
+            answers[answer.get("id")] = answer
+        process.stdin.close()
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    names = {tool["name"] for tool in answers[2]["result"]["tools"]}
+    assert {"create_job", "wait_for_job", "generate_edit", "accept_variant", "export"} <= names

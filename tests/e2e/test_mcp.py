@@ -64,7 +64,7 @@ def test_mcp_embedded_server(tmp_path: Path) -> None:
         reported.append(progress)
 
     async def scenario() -> None:
-        with anyio.fail_after(90):
+        with anyio.fail_after(150):
             await steps()
 
     async def steps() -> None:
@@ -136,6 +136,27 @@ def test_mcp_embedded_server(tmp_path: Path) -> None:
                 },
             )
             assert stale.is_error and "VERSION_CONFLICT" in text(stale)
+
+            # An AI region edit: variants, then one of them on the timeline.
+            edit = data(
+                await client.call_tool(
+                    "generate_edit",
+                    {"project_id": project["id"], "prompt": "pixelate the sun", "start_ts": 0.5,
+                     "end_ts": 1.5, "x": 0.1, "y": 0.1, "width": 0.3, "height": 0.3},
+                )
+            )  # fmt: skip
+            edited = data(
+                await client.call_tool("wait_for_job", {"job_id": edit["id"], "timeout_sec": 60})
+            )
+            assert edited["status"] == "completed" and len(edited["variants"]) >= 2, edited
+            accepted = data(
+                await client.call_tool(
+                    "accept_variant", {"variant_id": edited["variants"][0]["id"]}
+                )
+            )
+            assert accepted["variant"]["status"] == "accepted"
+            assert accepted["segment"]["assetId"] != first["assetId"]  # the variant's video
+            assert accepted["timeline"]["version"] == split["timeline"]["version"] + 1
 
             missing = await client.call_tool("get_job", {"job_id": "no-such-job"})
             assert missing.is_error and "JOB_NOT_FOUND" in text(missing)
