@@ -41,6 +41,7 @@ from reelforge.api.system import system_controller
 from reelforge.api.templates import TemplateController
 from reelforge.api.variants import VariantController
 from reelforge.config import Paths, ProviderSettings
+from reelforge.errors import ReelforgeError
 from reelforge.export.plan import ExportPlan
 from reelforge.export.runner import STAGES as EXPORT_STAGES
 from reelforge.export.runner import run_export
@@ -96,6 +97,8 @@ def create_app(
             job = await repo.get_job(job_id)
             assert job is not None
             plan = msgspec.convert(job.request, AiEditPlan)
+            if await store.get_project(plan.project_id) is None:
+                raise ReelforgeError("PROJECT_NOT_FOUND", "the project was deleted meanwhile")
             await variant_store.replace_for_job(job_id, variant_rows(plan, workdir, paths))
 
         ai_edit = JobKind(

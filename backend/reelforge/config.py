@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 import platformdirs
 
-from reelforge.models import ProviderChoice, ProviderName
+from reelforge.models import ProviderChoice, ProviderName, check_roles
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,9 @@ class ProviderSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=Tru
     connections: dict[ProviderName, ProviderConnection] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from reelforge.providers.registry import PROVIDERS, plays
+        from reelforge.providers.registry import PROVIDERS
 
-        for role in ("llm", "tts", "image", "vision"):
-            choice: ProviderChoice | None = getattr(self, role)
-            if choice is not None and not plays(choice.provider, role):
-                raise ValueError(f"{choice.provider!r} is not a known {role} provider")
+        check_roles(self)
         for name in self.connections:
             if name not in PROVIDERS:
                 raise ValueError(f"{name!r} is not a known provider")

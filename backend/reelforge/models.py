@@ -62,6 +62,19 @@ class JobProviders(msgspec.Struct, rename="camel", forbid_unknown_fields=True, k
     image: ProviderChoice | None = None
     vision: ProviderChoice | None = None
 
+    def __post_init__(self) -> None:
+        check_roles(self)
+
+
+def check_roles(choices: object) -> None:
+    """Every choice names a known provider of its role (else a validation error)."""
+    from reelforge.providers.registry import plays
+
+    for role in ("llm", "tts", "image", "vision"):
+        choice: ProviderChoice | None = getattr(choices, role)
+        if choice is not None and not plays(choice.provider, role):
+            raise ValueError(f"{choice.provider!r} is not a known {role} provider")
+
 
 class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """Narration voice. `rate` is words per minute, `pitch` 0-100 (espeak-ng's scale).
@@ -72,6 +85,13 @@ class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, k
     """
 
     provider: ProviderName = "espeak"
+
+    def __post_init__(self) -> None:
+        from reelforge.providers.registry import plays
+
+        if not plays(self.provider, "tts"):
+            raise ValueError(f"{self.provider!r} is not a known tts provider")
+
     voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     rate: Annotated[int, msgspec.Meta(ge=80, le=400)] = 175
     pitch: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50

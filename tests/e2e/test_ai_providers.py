@@ -172,6 +172,25 @@ def test_providers_listing_validation_and_keyring_refusal(
         unknown = client.post("/api/jobs", json=small_request(), headers={"x-llm-provider": "nope"})
         assert unknown.status_code == 422
         assert unknown.json()["errors"][0]["field"] == "x-llm-provider"
+        # One key for two vendors is refused rather than sent to both; so are bad keys and
+        # providers that do not play the role they are named for.
+        two = client.post(
+            "/api/jobs", json=small_request(),
+            headers={"x-llm-provider": "openai", "x-tts-provider": "elevenlabs", "x-api-key": KEY},
+        )  # fmt: skip
+        assert two.status_code == 422 and two.json()["errors"][0]["field"] == "x-api-key"
+        assert KEY not in two.text
+        accented = client.post(
+            "/api/jobs", json=small_request(), headers={b"x-api-key": b"sk-\xe9t\xe9"}
+        )
+        assert accented.status_code == 422
+        for body in (
+            {"providers": {"vision": {"provider": "elevenlabs"}}},
+            {"providers": {"llm": {"provider": "nope"}}},
+            {"voice": {"provider": "nope"}},
+        ):
+            wrong = client.post("/api/jobs", json=small_request(**body))
+            assert wrong.status_code == 422, body  # fmt: skip
         validations = client.get("/api/ai/timeline").json()["operations"]
         assert {op["operation"] for op in validations} == {"validate"}
     server.stop()

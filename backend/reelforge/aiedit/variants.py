@@ -27,6 +27,7 @@ from reelforge.aiedit.plan import AiEditPlan
 from reelforge.aiedit.runner import read_manifest, source_file
 from reelforge.config import Paths
 from reelforge.errors import ReelforgeError
+from reelforge.files import atomic_output
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.preview import frame_args
 from reelforge.media.probe import probe
@@ -35,6 +36,7 @@ from reelforge.media.region import Box, Operation
 from reelforge.pipeline.context import write_atomic
 from reelforge.providers.base import ProviderError, Vision
 from reelforge.providers.chain import Session
+from reelforge.store.projects import check_version
 from reelforge.store.records import AssetRecord
 from reelforge.store.repository import Repository, new_id
 from reelforge.store.variants import VariantRecord, VariantStore
@@ -81,6 +83,7 @@ class VariantService:
         self.library = library
         self.ffmpeg = ffmpeg
         self._lock = asyncio.Lock()
+        self._frame_lock = asyncio.Lock()
 
     async def get(self, variant_id: str) -> VariantRecord:
         variant = await self.store.get(variant_id)
@@ -107,6 +110,7 @@ class VariantService:
                     f"{variant.base_version}; undo back to it or generate the edit again",
                     current_version=current,
                 )
+            check_version(project, expected)  # before importing anything
             asset = await self._asset(variant)
             timeline, segment = await self.timeline.replace_range(
                 project.id,
@@ -127,7 +131,7 @@ class VariantService:
         asset_id = new_id()
         received = self.library.upload_path(project.id, asset_id)
         await asyncio.to_thread(shutil.copyfile, self.video(variant), received)
-        return await self.library.import_file(
+        asset = await self.library.import_file(
             await self.ffmpeg(),
             project,
             asset_id,
@@ -135,6 +139,8 @@ class VariantService:
             name=f"AI edit - {variant.label}.mp4",
             origin="generated",
         )
+        await self.store.set_asset(variant.id, asset.id)  # reused by a later accept
+        return asset
 
     # score
 
@@ -234,19 +240,24 @@ class VariantService:
         )
 
     async def _middle_frame(self, video: Path) -> bytes:
-        out = video.with_suffix(".middle.jpg")
-        if not out.exists():
-            info = await probe(await self.ffmpeg(), video)
-            seconds = (info.duration or 0.0) / 2
-            part = out.with_name(out.name + ".part")
-            await run_ffmpeg(await self.ffmpeg(), frame_args(video, seconds, part, width=512))
-            part.replace(out)
+        out = video.with_name(video.name + ".middle.jpg")
+        async with self._frame_lock:  # sibling variants share the source's frame
+            if not out.exists():
+                ffmpeg = await self.ffmpeg()
+                seconds = ((await probe(ffmpeg, video)).duration or 0.0) / 2
+                with atomic_output(out) as part:
+                    await run_ffmpeg(ffmpeg, frame_args(video, seconds, part, width=512))
         return await asyncio.to_thread(out.read_bytes)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _heuristic_metrics(result: HeuristicScore) -> dict[str, float | None]:
     metrics: dict[str, float | None] = {
-        f"{detail.kind}.{name}": value
+        f"{detail.kind}.{_camel(name)}": value
         for detail in result.details
         for name, value in [("effect", detail.effect), *detail.measures.items()]
     }

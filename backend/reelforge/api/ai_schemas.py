@@ -87,7 +87,7 @@ class ValidationView(Camel):
 
 
 class KeyRequest(Strict):
-    api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=r"^\S+$")]
+    api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=r"^[!-~]+$")]
 
 
 class KeyView(Camel):

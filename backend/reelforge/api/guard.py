@@ -30,7 +30,10 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_TYPES = ("application/json", "multipart/form-data")
 PUBLIC_PATHS = frozenset({"/health", "/api/health"})
 CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
-CORS_REQUEST_HEADERS = "Authorization, Content-Type, Last-Event-ID, Range"
+CORS_REQUEST_HEADERS = (
+    "Authorization, Content-Type, Last-Event-ID, Range, X-Api-Key, X-Llm-Provider, "
+    "X-Tts-Provider, X-Image-Provider, X-Vision-Provider, X-Model-Id"
+)
 CORS_EXPOSED_HEADERS = "X-Correlation-ID, Content-Range, Content-Length, Accept-Ranges, ETag"
 
 

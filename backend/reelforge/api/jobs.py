@@ -9,7 +9,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from reelforge.api.provider_headers import read_provider_headers
+from reelforge.api.provider_headers import apply_headers, check_key_scope, read_provider_headers
 from reelforge.api.schemas import (
     ArtifactView,
     Deleted,
@@ -21,7 +21,7 @@ from reelforge.api.schemas import (
 )
 from reelforge.errors import ReelforgeError
 from reelforge.media.plan import RenderPlan
-from reelforge.models import JobRequest, Script
+from reelforge.models import JobRequest, Script, requested_providers
 from reelforge.pipeline import compose, script
 from reelforge.pipeline.context import read_struct
 from reelforge.services import Services
@@ -66,7 +66,7 @@ class JobController(Controller):
         """Providers per role come from the body's `providers`, the `x-*-provider` headers
         (which win) or the settings; `x-api-key` is used for this job only, never stored."""
         headers = read_provider_headers(request.headers)
-        data = msgspec.structs.replace(data, providers=headers.merged(data.providers))
+        data = apply_headers(data, headers)
         job = await services.manager.submit(data, api_key=headers.api_key)
         return await job_view(services, job)
 
@@ -105,8 +105,13 @@ class JobController(Controller):
     ) -> JobView:
         """A job's `x-api-key` is not kept: send it again with the retry if needed."""
         await _job(services, job_id)
-        key = read_provider_headers(request.headers).api_key
-        return await job_view(services, await services.manager.retry(job_id, api_key=key))
+        job = await _job(services, job_id)
+        headers = read_provider_headers(request.headers)
+        if headers.api_key is not None and job.kind == "generate":
+            check_key_scope(headers, requested_providers(msgspec.convert(job.request, JobRequest)))
+        return await job_view(
+            services, await services.manager.retry(job_id, api_key=headers.api_key)
+        )
 
     @delete("/{job_id:str}", status_code=HTTP_200_OK, summary="Delete a job and its files")
     async def remove(self, services: Services, job_id: JobId) -> Deleted:

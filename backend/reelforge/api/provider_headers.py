@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from reelforge.errors import ReelforgeError
-from reelforge.models import JobProviders, ModelId, ProviderChoice
+from reelforge.models import JobProviders, JobRequest, ModelId, ProviderChoice, requested_providers
 from reelforge.providers import registry
 from reelforge.providers.base import Role
 
@@ -67,6 +67,38 @@ def read_provider_headers(headers: Mapping[str, str]) -> ProviderHeaders:
     key = headers.get("x-api-key")
     if key is not None:
         key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or any(ord(c) < 0x21 for c in key):
-            raise _invalid("x-api-key", "must be a non-empty key without spaces")
+        if not key or len(key) > MAX_KEY_LENGTH or not all(0x21 <= ord(c) <= 0x7E for c in key):
+            raise _invalid("x-api-key", "must be printable ASCII without spaces")
     return ProviderHeaders(choices=choices, api_key=key or None)
+
+
+def check_key_scope(
+    headers: ProviderHeaders, providers: Mapping[str, ProviderChoice | None]
+) -> None:
+    """A request's key goes to the providers the request names: they must be one vendor.
+
+    One `x-api-key` cannot be meant for OpenAI and ElevenLabs at once, and sending an OpenAI
+    key to Google would leak it; such a request is refused rather than guessed at.
+    """
+    if headers.api_key is None:
+        return
+    keyed = sorted(
+        {
+            choice.provider
+            for choice in providers.values()
+            if choice is not None and (info := registry.info(choice.provider)) and info.needs_key
+        }
+    )
+    if len(keyed) > 1:
+        raise _invalid(
+            "x-api-key",
+            f"one key cannot serve {', '.join(keyed)}: name one cloud provider per request, "
+            "or store each provider's key in the keyring",
+        )
+
+
+def apply_headers(request: JobRequest, headers: ProviderHeaders) -> JobRequest:
+    """A job request with the headers' provider choices on top, its key's scope checked."""
+    merged = msgspec.structs.replace(request, providers=headers.merged(request.providers))
+    check_key_scope(headers, requested_providers(merged))
+    return merged

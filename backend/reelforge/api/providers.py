@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import Parameter
@@ -43,6 +43,36 @@ def _stored_keys() -> dict[str, bool]:
         for name, entry in registry.PROVIDERS.items()
         if entry.needs_key
     }
+
+
+def _failed_check(provider: str, model: str | None, kind: str, message: str) -> Check:
+    return Check(
+        provider=provider, reachable=kind not in ("unavailable", "timeout", "config"),
+        authenticated=False if kind == "auth" else None, model_available=None,
+        model=model, latency_ms=None, detail=message,
+    )  # fmt: skip
+
+
+async def _ask(client: Any, provider: str, model: str | None) -> Check:
+    try:
+        result: Check = await client.check()
+        return result
+    except ProviderError as exc:
+        return _failed_check(provider, model, exc.kind, exc.message)
+    except Exception as exc:  # a client bug or a malformed base URL: report, never a 500
+        return _failed_check(provider, model, "unavailable", f"unexpected {type(exc).__name__}")
+    finally:
+        close = getattr(client, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _failure_kind(check: Check) -> str:
+    if not check.reachable:
+        return "unavailable"
+    if check.authenticated is False:
+        return "auth"
+    return "not_found" if check.model_available is False else "bad_response"
 
 
 class ProviderController(Controller):
@@ -107,7 +137,11 @@ class ProviderController(Controller):
                 model=None, latency_ms=0.0, detail="offline provider: always available",
             )  # fmt: skip
             return ValidationView.of(check, role, "none")
-        stored = None if header_key else await asyncio.to_thread(keys.lookup, entry.name)
+        # A stored key only goes to the provider's configured address, never to a base URL
+        # named in this request.
+        stored = None
+        if not header_key and not data.base_url:
+            stored = await asyncio.to_thread(keys.lookup, entry.name)
         key = header_key or stored
         settings = (await services.repo.load_settings()).providers
         link = candidate(
@@ -120,25 +154,17 @@ class ProviderController(Controller):
             base_url=data.base_url,
         )
         assert link.config is not None
-        client = registry.build(link.config)
         started = asyncio.get_running_loop().time()
-        try:
-            check = await client.check()
-        except ProviderError as exc:
-            check = Check(
-                provider=entry.name, reachable=exc.kind not in ("unavailable", "timeout"),
-                authenticated=False if exc.kind == "auth" else None, model_available=None,
-                model=link.model, latency_ms=None, detail=exc.message,
-            )  # fmt: skip
-        finally:
-            close = getattr(client, "aclose", None)
-            if close is not None:
-                await close()
+        if link.missing_base_url():
+            check = _failed_check(link.name, link.model, "config", "no base URL is set")
+        else:
+            check = await _ask(registry.build(link.config), link.name, link.model)
         await services.ai_log.record(
             job_id=None, role=role, provider=entry.name, model=link.model, operation="validate",
             outcome="ok" if check.ok else "failed",
             duration_ms=(asyncio.get_running_loop().time() - started) * 1000,
-            error_kind=None if check.ok else "validate", detail=None if check.ok else check.detail,
+            error_kind=None if check.ok else _failure_kind(check),
+            detail=None if check.ok else check.detail,
         )  # fmt: skip
         source = "header" if header_key else ("keyring" if stored else "none")
         return ValidationView.of(check, role, source)

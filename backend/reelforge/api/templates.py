@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from reelforge.api.editing_schemas import Description, Name, ProjectView, Strict
 from reelforge.api.jobs import job_view
-from reelforge.api.provider_headers import read_provider_headers
+from reelforge.api.provider_headers import apply_headers, read_provider_headers
 from reelforge.api.schemas import Camel, Deleted, JobView
 from reelforge.errors import ReelforgeError
 from reelforge.models import JobProviders
@@ -192,8 +192,6 @@ class TemplateController(Controller):
         )
         # As POST /api/jobs: `x-*-provider` headers win over the body, `x-api-key` is per job.
         headers = read_provider_headers(request.headers)
-        job_request = msgspec.structs.replace(
-            job_request, providers=headers.merged(job_request.providers)
-        )
+        job_request = apply_headers(job_request, headers)
         job = await services.manager.submit(job_request, api_key=headers.api_key)
         return Response(await job_view(services, job), status_code=HTTP_202_ACCEPTED)

@@ -153,6 +153,7 @@ class JobManager:
     async def cancel(self, job_id: str) -> JobRecord:
         job = await self._get(job_id)
         if job.status == "queued" and job.id not in self._running:
+            self._keys.pop(job.id, None)
             if await self.repo.transition(job.id, ["queued"], "cancelled", finished_at=now()):
                 await self.hub.publish(job.id, "job-status", {"status": "cancelled"})
                 await self.hub.publish(job.id, "job-cancelled", {"stage": job.stage})
@@ -227,16 +228,20 @@ class JobManager:
     def _finished(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
         self._cancels.pop(job_id, None)
-        # Ended, or paused by a shutdown: either way the key is not kept (memory only; a
-        # resumed or retried job uses the keyring's key or falls back, with a warning).
-        self._keys.pop(job_id, None)
         self._wake.set()
 
     async def _session(self, job: JobRecord, kind: JobKind, request: Any, warn: Any) -> Session:
         if self.resolver is None or kind.providers is None:
+            self._keys.pop(job.id, None)
             return offline_session()
+        # The run takes the key: it is not kept for a later run (a resumed job uses the
+        # keyring's key or falls back, with a warning; a retry may send the key again).
         return await self.resolver.session(
-            kind.providers(request), key=self._keys.get(job.id), job_id=job.id, warn=warn
+            kind.providers(request),
+            key=self._keys.pop(job.id, None),
+            job_id=job.id,
+            warn=warn,
+            cancel=self._cancels.get(job.id),
         )
 
     async def _run(self, job: JobRecord, settings: Settings) -> None:

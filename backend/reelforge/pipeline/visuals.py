@@ -66,7 +66,8 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
                 font=font,
             )
 
-        await ctx.ai.run("image", "image", generated, card)
+        if not path.exists():  # a rerun keeps the stills it already has (written atomically)
+            await ctx.ai.run("image", "image", generated, card)
         images.append(name)
     write_struct(ctx.path(OUTPUT), Cards(images=images))
     ctx.progress(1.0, "Visuals ready", total, total)

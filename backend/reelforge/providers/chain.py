@@ -14,6 +14,8 @@ providers chosen by the settings use the key the OS keyring holds for them. Keys
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,6 +31,9 @@ from reelforge.providers.base import ROLES, ProviderConfig, ProviderError, Role
 log = logging.getLogger("reelforge.providers")
 
 T = TypeVar("T")
+
+# Per attempt: images and long scripts take a while; a sentence of speech should not.
+ROLE_TIMEOUTS: dict[Role, float] = {"llm": 120.0, "tts": 60.0, "image": 180.0, "vision": 90.0}
 
 ROLE_LABELS: dict[Role, str] = {
     "llm": "script (LLM)",
@@ -80,6 +85,10 @@ class Candidate:
         entry = registry.info(self.name)
         return bool(entry and entry.needs_key and self.config and not self.config.api_key)
 
+    def missing_base_url(self) -> bool:
+        """A generic server ("openai-compatible") has no public default to fall back on."""
+        return self.config is not None and not self.config.base_url
+
 
 def candidate(
     role: Role,
@@ -88,7 +97,7 @@ def candidate(
     *,
     key: str | None,
     origin: str,
-    timeout_sec: float = 60.0,
+    timeout_sec: float | None = None,
     base_url: str | None = None,
 ) -> Candidate:
     entry = registry.info(choice.provider)
@@ -103,7 +112,7 @@ def candidate(
         or entry.default_base_url,
         model=model,
         api_key=key,
-        timeout_sec=timeout_sec,
+        timeout_sec=timeout_sec or ROLE_TIMEOUTS[role],
         options={str(k): v for k, v in connection.options.items()} if connection else {},
     )
     return Candidate(role, choice.provider, model, config, origin)
@@ -146,7 +155,8 @@ class Session:
     warn: Callable[[str], None] = _no_warn
     build: Callable[[ProviderConfig], Any] = registry.build
     _position: dict[str, int] = field(default_factory=dict)
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    cancel: asyncio.Event | None = None  # the job's cancel flag: abandons a call in flight
+    _clients: dict[tuple[str, str, str | None, str], Any] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)  # role -> provider that answered last
     fallbacks: list[str] = field(default_factory=list)  # the warnings given
 
@@ -178,7 +188,9 @@ class Session:
             try:
                 if link.missing_key():
                     raise ProviderError(link.name, "no API key was given", kind="config")
-                result = await call(self._client(link))
+                if link.missing_base_url():
+                    raise ProviderError(link.name, "no base URL is set", kind="config")
+                result = await self._unless_cancelled(call(self._client(link)))
             except ProviderError as exc:
                 await self._failed(link, operation, started, exc.kind, exc.message)
                 continue
@@ -216,9 +228,27 @@ class Session:
         self.fallbacks.append(warning)
         self.warn(warning)
 
+    async def _unless_cancelled(self, work: Awaitable[T]) -> T:
+        """Await a provider call, abandoning it as soon as the job is cancelled."""
+        if self.cancel is None:
+            return await work
+        task = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(self.cancel.wait())
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            raise JobCancelled
+        return task.result()
+
     def _client(self, link: Candidate) -> Any:
         assert link.config is not None
-        key = (link.role, link.name)
+        # One client per link: two links of one provider differ in model or key.
+        key = (link.role, link.name, link.model, link.origin)
         if key not in self._clients:
             self._clients[key] = self.build(link.config)
         return self._clients[key]
@@ -271,7 +301,11 @@ class Resolver:
         key: str | None = None,
         job_id: str | None = None,
         warn: Callable[[str], None] = _no_warn,
+        cancel: asyncio.Event | None = None,
     ) -> Session:
         settings = await self._load_settings()
-        chains = chains_for(requested, settings, request_key=key, lookup=self._lookup)
-        return Session(chains=chains, job_id=job_id, record=self._record, warn=warn)
+        # Keyring lookups may block (D-Bus, an unlock prompt): never on the event loop.
+        chains = await asyncio.to_thread(
+            chains_for, requested, settings, request_key=key, lookup=self._lookup
+        )
+        return Session(chains=chains, job_id=job_id, record=self._record, warn=warn, cancel=cancel)

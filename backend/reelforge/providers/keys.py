@@ -17,8 +17,13 @@ from reelforge.errors import ReelforgeError
 SERVICE = "reelforge"
 log = logging.getLogger("reelforge.keys")
 
-# Backends that either do not work or keep secrets in a plain file.
-_INSECURE = ("fail", "null", "plaintext", "chainer.ChainerBackend")
+# Backends that either do not work or keep secrets in a plain file (matched on module.class).
+_INSECURE = ("fail.", "null.", "plaintext")
+
+
+def _insecure(backend: Any) -> bool:
+    name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
+    return any(part in name for part in _INSECURE)
 
 
 def _backend() -> Any | None:
@@ -32,12 +37,11 @@ def _backend() -> Any | None:
         backend = keyring.get_keyring()
     except KeyringError:
         return None
-    module = type(backend).__module__ + "." + type(backend).__name__
-    if any(part in module.lower() for part in _INSECURE):
-        # The chainer is fine if it chains at least one real backend.
-        backends = getattr(backend, "backends", None)
-        if not backends:
-            return None
+    # A chainer writes to its first backend and reads from all: every one must be secure.
+    chained = getattr(backend, "backends", None)
+    members = list(chained) if chained is not None else [backend]
+    if not members or any(_insecure(member) for member in members):
+        return None
     priority = getattr(backend, "priority", 0)
     if isinstance(priority, int | float) and priority <= 0:
         return None

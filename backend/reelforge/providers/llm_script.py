@@ -165,8 +165,8 @@ def _messages(brief: Brief, plan: Plan, wpm: int, scenes: int, words: int) -> li
 _FENCE = re.compile(r"^```[A-Za-z]*\s*(.*?)\s*```$", re.DOTALL)
 
 
-def _parse(answer: str) -> _Draft:
-    """The answer as a valid draft, or `_Invalid` saying what is wrong."""
+def _parse(answer: str, scenes: int, words: int) -> _Draft:
+    """The answer as a valid draft sized near the plan, or `_Invalid` saying what is wrong."""
     text = answer.strip()
     fenced = _FENCE.match(text)
     if fenced:
@@ -189,6 +189,13 @@ def _parse(answer: str) -> _Draft:
         for field in ("title", "narration", "visual"):
             if not clean_text(getattr(scene, field)):
                 raise _Invalid(f"`{field}` is blank - at `$.scenes[{i}].{field}`")
+    # A script far longer than asked would cost a speech and an image call per extra sentence
+    # and scene: ask for the planned size instead.
+    if len(draft.scenes) > 2 * scenes + 2:
+        raise _Invalid(f"{len(draft.scenes)} scenes where about {scenes} were asked for")
+    written = sum(len(scene.narration.split()) for scene in draft.scenes)
+    if written > 2 * words + 50:
+        raise _Invalid(f"{written} words of narration where about {words} were asked for")
     return draft
 
 
@@ -230,7 +237,7 @@ async def write_script_with_llm(
     messages = _messages(brief, plan, words_per_minute, scenes, words)
     answer = await llm.complete(messages, json=True, max_tokens=max_tokens)
     try:
-        draft = _parse(answer)
+        draft = _parse(answer, scenes, words)
     except _Invalid as exc:
         log.info("%s: the script answer is unusable (%s); asking for a repair", llm.name, exc)
         repair = (
@@ -244,7 +251,7 @@ async def write_script_with_llm(
         ]
         answer = await llm.complete(messages, json=True, max_tokens=max_tokens)
         try:
-            draft = _parse(answer)
+            draft = _parse(answer, scenes, words)
         except _Invalid as again:
             raise ProviderError(
                 llm.name,

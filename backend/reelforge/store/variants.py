@@ -72,6 +72,12 @@ class VariantStore:
         row = await self.db.fetchone("SELECT * FROM variants WHERE id = ?", (variant_id,))
         return _variant(row) if row else None
 
+    async def set_asset(self, variant_id: str, asset_id: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE variants SET asset_id = ? WHERE id = ?", (asset_id, variant_id)
+            )
+
     async def mark_accepted(self, variant_id: str, version: int, asset_id: str) -> None:
         async with self.db.write() as conn:
             await conn.execute(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from reelforge.config import ProviderSettings
-from reelforge.errors import ReelforgeError
+from reelforge.errors import JobCancelled, ReelforgeError
 from reelforge.models import ProviderChoice
 from reelforge.providers.base import ProviderConfig, ProviderError
 from reelforge.providers.chain import Session, build_chain
@@ -158,3 +158,83 @@ async def test_session_success_missing_key_and_domain_errors() -> None:
 
     with pytest.raises(ReelforgeError):
         await ok.run("tts", "speech", cancelled, offline)
+
+
+@pytest.mark.anyio
+async def test_each_link_has_its_own_client_and_cancel_abandons_a_call() -> None:
+    import asyncio
+
+    settings = ProviderSettings(llm=ProviderChoice(provider="openai", model="model-b"))
+    chain = build_chain(
+        "llm", ProviderChoice(provider="openai", model="model-a"), settings,
+        request_key=KEY, lookup=lambda _n: "keyring-key",
+    )  # fmt: skip
+    built: list[Client] = []
+
+    def build(config: ProviderConfig) -> Client:
+        built.append(Client(config, {"openai": "unavailable"} if not built else {}))
+        return built[-1]
+
+    async def offline() -> str:
+        return "offline"
+
+    async def call(client: Client) -> str:
+        return await client.answer()
+
+    session = Session(chains={"llm": chain}, build=build)
+    assert await session.run("llm", "script", call, offline) == "openai:model-b"
+    assert [(c.config.model, c.config.api_key) for c in built] == [
+        ("model-a", KEY), ("model-b", "keyring-key")
+    ]  # fmt: skip
+
+    cancel = asyncio.Event()
+    hanging = Session(chains={"llm": chain}, build=build, cancel=cancel)
+
+    async def forever(_client: Client) -> str:
+        await asyncio.sleep(60)
+        return "never"
+
+    asyncio.get_running_loop().call_later(0.05, cancel.set)
+    with pytest.raises(JobCancelled):
+        await asyncio.wait_for(hanging.run("llm", "script", forever, offline), 5)
+
+
+def test_keyring_refuses_plaintext_backends(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+
+    from reelforge.providers import keys
+
+    class Backend:
+        priority = 5
+
+        def set_password(self, service: str, user: str, password: str) -> None:
+            raise AssertionError("must not be written")
+
+    class PlaintextKeyring(Backend):
+        pass
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+
+    class SecretServiceKeyring(Backend):
+        pass
+
+    SecretServiceKeyring.__module__ = "keyring.backends.SecretService"
+
+    class ChainerBackend:
+        priority = 10
+
+        def __init__(self, backends: list[Backend]):
+            self.backends = backends
+
+    cases: list[tuple[list[Backend], bool]] = [
+        ([PlaintextKeyring(), SecretServiceKeyring()], False),
+        ([SecretServiceKeyring()], True),
+    ]
+    for backends, usable in cases:
+        chained = ChainerBackend(backends)
+        monkeypatch.setattr(keyring, "get_keyring", lambda c=chained: c)
+        assert keys.status()["available"] is usable
+    monkeypatch.setattr(keyring, "get_keyring", PlaintextKeyring)
+    with pytest.raises(ReelforgeError) as info:
+        keys.store("openai", KEY)
+    assert info.value.code == "KEYRING_UNAVAILABLE"
