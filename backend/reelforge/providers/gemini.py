@@ -8,7 +8,6 @@ is reclassified as `auth` so the chain treats it like every other provider's 401
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -23,7 +22,7 @@ from reelforge.providers.base import (
     ProviderError,
     Role,
 )
-from reelforge.providers.http import HTTPProvider, decode_json, image_media_type, verify_image
+from reelforge.providers.http import HTTPProvider, decode_image, decode_json, image_media_type
 
 __all__ = ["Gemini", "aspect_ratio"]
 
@@ -174,13 +173,7 @@ class Gemini(HTTPProvider):
         inline = next((p.inline_data for p in parts if p.inline_data and p.inline_data.data), None)
         if inline is None:
             raise ProviderError(self.name, "the answer holds no image", kind="bad_response")
-        try:
-            data = base64.b64decode(inline.data, validate=True)
-        except (binascii.Error, ValueError):
-            raise ProviderError(
-                self.name, "the image is not valid base64", kind="bad_response"
-            ) from None
-        return verify_image(data, provider=self.name)
+        return decode_image(inline.data, provider=self.name)
 
     async def check(self) -> Check:
         """Reachable, key accepted, and `GET models/{model}` finds the model."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import dataclasses
 import functools
 import io
@@ -246,6 +247,17 @@ def image_media_type(data: bytes, *, provider: str) -> str:
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "image/gif"
     raise ProviderError(provider, "an image is not PNG, JPEG, WebP or GIF", kind="refused")
+
+
+def decode_image(b64: str, *, provider: str) -> bytes:
+    """An image sent as base64 text: decoded and checked with Pillow, else `bad_response`."""
+    try:
+        data = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProviderError(
+            provider, "the image is not valid base64", kind="bad_response"
+        ) from None
+    return verify_image(data, provider=provider)
 
 
 def verify_image(data: bytes, *, provider: str) -> bytes:

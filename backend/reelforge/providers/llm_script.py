@@ -26,6 +26,7 @@ from reelforge.providers.offline_writer import (
     clean_text,
     estimate_duration,
     scene_count,
+    shorten,
 )
 
 __all__ = ["split_sentences", "target_words", "write_script_with_llm"]
@@ -99,15 +100,6 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         sentences.append(tail)
     return sentences
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 # --- the request -----------------------------------------------------------------------------
@@ -206,7 +198,7 @@ def _script(draft: _Draft, brief: Brief, words_per_minute: int) -> Script:
         scenes.append(
             Scene(
                 index=index,
-                title=_shorten(clean_text(item.title), TITLE_MAX_CHARS),
+                title=shorten(clean_text(item.title), TITLE_MAX_CHARS),
                 narration=" ".join(sentences),
                 sentences=sentences,
                 visual=clean_text(item.visual),

@@ -738,7 +738,7 @@ def _inline(text: str) -> str:
     return text.rstrip(" .!?;:,")
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     """Cut `text` at a word boundary to at most `limit` characters, marking the cut with '…'."""
     if len(text) <= limit:
         return text
@@ -828,7 +828,7 @@ def _build_drafts(brief: Brief, plan: Plan, n_scenes: int, h: _Hasher) -> list[_
     hook.append((6, (fill("Whether you are new to {t} or not, there is something here for you."),)))
     drafts.append(
         _Draft(
-            title=_shorten(topic, TITLE_MAX_CHARS),
+            title=shorten(topic, TITLE_MAX_CHARS),
             leads=[fill(h.pick("hook", _HOOK_LEADS[tone])), fill("Meet {T}" + bang)],
             options=hook,
         )
@@ -860,7 +860,7 @@ def _build_drafts(brief: Brief, plan: Plan, n_scenes: int, h: _Hasher) -> list[_
                     fill(cont, s=aspect.short),
                     fill("{s}, part {n}.", s=aspect.short, n=str(part + 1)),
                 ]
-                title = _shorten(f"{aspect.title}, part {part + 1}", TITLE_MAX_CHARS)
+                title = shorten(f"{aspect.title}, part {part + 1}", TITLE_MAX_CHARS)
             options = list(enumerate(mine))
             if body_index < len(reflections):
                 # A tone-coloured aside, placed mid-scene and tried only after the section's own.

@@ -7,8 +7,6 @@ One class plays all four roles because one server often does: chat completions w
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import struct
 import sys
@@ -25,9 +23,9 @@ from reelforge.providers.espeak import Speech
 from reelforge.providers.http import (
     HTTPProvider,
     data_uri,
+    decode_image,
     decode_json,
     image_media_type,
-    verify_image,
 )
 
 __all__ = ["OpenAICompatible", "image_size", "parse_wav"]
@@ -205,13 +203,7 @@ class OpenAICompatible(HTTPProvider):
         answer = decode_json(response, _ImagesResponse, provider=self.name)
         if not answer.data or not answer.data[0].b64_json:
             raise ProviderError(self.name, "the answer holds no base64 image", kind="bad_response")
-        try:
-            data = base64.b64decode(answer.data[0].b64_json, validate=True)
-        except (binascii.Error, ValueError):
-            raise ProviderError(
-                self.name, "the image is not valid base64", kind="bad_response"
-            ) from None
-        return verify_image(data, provider=self.name)
+        return decode_image(answer.data[0].b64_json, provider=self.name)
 
     async def check(self) -> Check:
         """Reachable, key accepted, and `model` among `GET /models`."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 
 import pytest
 from tests.fakes.ai_server import Behaviour, FakeAIServer, png_bytes
+from tests.unit.providers.conftest import quick_config
 
 from reelforge.providers.anthropic import API_VERSION, JSON_INSTRUCTION, Anthropic
 from reelforge.providers.base import LLM, ChatMessage, ProviderConfig, ProviderError, Vision
@@ -21,23 +21,8 @@ HELLO = [
 ]
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
-
-
 def _provider(fake: FakeAIServer, **overrides: object) -> Anthropic:
-    values: dict[str, object] = {
-        "name": "anthropic",
-        "base_url": fake.anthropic_base,
-        "api_key": KEY,
-        "timeout_sec": 5.0,
-        "max_retries": 2,
-        "backoff_sec": 0.01,
-    }
-    values.update(overrides)
-    return Anthropic(ProviderConfig(**values))  # type: ignore[arg-type]
+    return Anthropic(quick_config("anthropic", fake.anthropic_base, KEY, overrides))
 
 
 def test_roles_and_defaults() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from tests.fakes.ai_server import Behaviour, FakeAIServer
+from tests.unit.providers.conftest import quick_config
 
 from reelforge.providers.base import TTS, ProviderConfig, ProviderError
 from reelforge.providers.elevenlabs import DEFAULT_VOICE_ID, SAMPLE_RATE, ElevenLabs
@@ -15,23 +15,8 @@ KEY = "sk-test-SECRET-123"
 SPEAK = "POST /v1/text-to-speech/{voice}"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
-
-
 def _provider(fake: FakeAIServer, **overrides: object) -> ElevenLabs:
-    values: dict[str, object] = {
-        "name": "elevenlabs",
-        "base_url": fake.elevenlabs_base,
-        "api_key": KEY,
-        "timeout_sec": 5.0,
-        "max_retries": 2,
-        "backoff_sec": 0.01,
-    }
-    values.update(overrides)
-    return ElevenLabs(ProviderConfig(**values))  # type: ignore[arg-type]
+    return ElevenLabs(quick_config("elevenlabs", fake.elevenlabs_base, KEY, overrides))
 
 
 def test_role_and_defaults() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 from tests.fakes.ai_server import Behaviour, FakeAIServer, png_bytes
+from tests.unit.providers.conftest import quick_config
 
 from reelforge.providers.base import (
     LLM,
@@ -32,23 +32,8 @@ MESSAGES = [
 ]
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
-
-
 def _provider(fake: FakeAIServer, **overrides: object) -> Gemini:
-    values: dict[str, object] = {
-        "name": "gemini",
-        "base_url": fake.gemini_base,
-        "api_key": KEY,
-        "timeout_sec": 5.0,
-        "max_retries": 2,
-        "backoff_sec": 0.01,
-    }
-    values.update(overrides)
-    return Gemini(ProviderConfig(**values))  # type: ignore[arg-type]
+    return Gemini(quick_config("gemini", fake.gemini_base, KEY, overrides))
 
 
 def test_roles_and_defaults() -> None:

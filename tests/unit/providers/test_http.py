@@ -6,7 +6,6 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -23,12 +22,6 @@ from reelforge.providers.http import (
 
 KEY = "sk-test-SECRET-123"
 ROUTE = "POST /v1/chat/completions"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
 
 
 def _config(**overrides: object) -> ProviderConfig:

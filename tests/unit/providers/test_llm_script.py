@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from tests.fakes.ai_server import Behaviour, FakeAIServer
@@ -54,12 +54,6 @@ class FakeLLM:
         if isinstance(answer, ProviderError):
             raise answer
         return answer
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
 
 
 def test_split_sentences() -> None:

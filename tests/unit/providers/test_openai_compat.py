@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 from tests.fakes.ai_server import Behaviour, FakeAIServer, png_bytes, wav_bytes
+from tests.unit.providers.conftest import quick_config
 
 from reelforge.providers.base import (
     LLM,
@@ -29,23 +29,8 @@ IMAGES = "POST /v1/images/generations"
 HELLO = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hi")]
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeAIServer]:
-    with FakeAIServer() as server:
-        yield server
-
-
 def _provider(fake: FakeAIServer, **overrides: object) -> OpenAICompatible:
-    values: dict[str, object] = {
-        "name": "openai",
-        "base_url": fake.openai_base,
-        "api_key": KEY,
-        "timeout_sec": 5.0,
-        "max_retries": 2,
-        "backoff_sec": 0.01,
-    }
-    values.update(overrides)
-    return OpenAICompatible(ProviderConfig(**values))  # type: ignore[arg-type]
+    return OpenAICompatible(quick_config("openai", fake.openai_base, KEY, overrides))
 
 
 def test_plays_all_four_roles() -> None:
