@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 from tests.api.test_editing import new_project, upload
+from tests.fakes.ai_server import Behaviour, FakeAIServer
 from tests.media import make_video
 from tests.support import Server, wait_status
 
+KEY = "sk-vision-SECRET-31"
 BOX = {"x": 0.25, "y": 0.25, "width": 0.5, "height": 0.5}
 
 
@@ -67,6 +69,30 @@ def test_region_edit_variants_accept_undo_and_scores(server: Server, tmp_path: P
         assert client.get(first["scoreUrl"]).json() == prompt
         bad = client.get(first["scoreUrl"], params={"compareTo": "vibes"})
         assert bad.status_code == 422
+
+        # With a vision provider: it sees the frame before and after, and its rating is used;
+        # when it fails, the heuristic answers and the answer says why.
+        with FakeAIServer() as fake:
+            fake.api_key = KEY
+            connection = {"connections": {"openai": {"baseUrl": fake.openai_base}}}
+            assert client.put("/api/settings", json={"providers": connection}).status_code == 200
+            vision = {"x-vision-provider": "openai", "x-api-key": KEY}
+            fake.chat_answer = '{"score": 8, "details": "The plate is blurred."}'
+            judged = client.get(first["scoreUrl"], headers=vision).json()
+            assert (judged["method"], judged["score"], judged["provider"]) == (
+                "vision",
+                0.8,
+                "openai",
+            )
+            asked = fake.requests_to("POST /v1/chat/completions")[-1].json
+            images = [p for p in asked["messages"][-1]["content"] if p["type"] == "image_url"]
+            assert len(images) == 2 and "blur the licence plate" in str(asked)
+            fake.script("POST /v1/chat/completions", [Behaviour.status(500)] * 3)
+            fallback = client.get(first["scoreUrl"], headers=vision).json()
+            assert fallback["method"] == "heuristic-region-v1"
+            assert (
+                fallback["score"] == prompt["score"] and "openai failed" in fallback["warnings"][0]
+            )
 
         # Accept: the range becomes the variant, as one new undoable version.
         accepted = client.post(first["acceptUrl"], json={})
