@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from reelforge.aiedit.plan import AiEditPlan
+from reelforge.aiedit.plan import requested_providers as edit_providers
 from reelforge.aiedit.runner import STAGES as AI_EDIT_STAGES
 from reelforge.aiedit.runner import run_ai_edit
 from reelforge.aiedit.variants import VariantService, variant_rows
@@ -102,8 +103,9 @@ def create_app(
             await variant_store.replace_for_job(job_id, variant_rows(plan, workdir, paths))
 
         ai_edit = JobKind(
-            "ai-edit", AiEditPlan, AI_EDIT_STAGES, run_ai_edit, finish=register_variants
-        )
+            "ai-edit", AiEditPlan, AI_EDIT_STAGES, run_ai_edit,
+            providers=edit_providers, finish=register_variants,
+        )  # fmt: skip
         resolver = Resolver(provider_settings, ai_log.record)
         manager = JobManager(
             repo, hub, paths, [generation_kind(pipeline), export, ai_edit], resolver

@@ -155,3 +155,44 @@ def test_region_edit_refusals(server: Server, tmp_path: Path) -> None:
             .split("\n\n") if "event: warning" in e
         ]  # fmt: skip
         assert warnings, "the fallback to a highlight is reported"
+
+
+def test_region_edit_with_an_image_provider(server: Server, tmp_path: Path) -> None:
+    video = make_video(tmp_path / "clip.mp4", seconds=2)
+    with server.client() as client, FakeAIServer() as fake:
+        fake.api_key = KEY
+        connection = {"connections": {"openai": {"baseUrl": fake.openai_base}}}
+        assert client.put("/api/settings", json={"providers": connection}).status_code == 200
+        pid = new_project(client)["id"]
+        upload(client, pid, video)
+        headers = {"x-image-provider": "openai", "x-api-key": KEY}
+        body = {"projectId": pid, "prompt": "a red balloon", "startTs": 0.5, "endTs": 1.5,
+                "boundingBox": BOX}  # fmt: skip
+
+        job = client.post("/api/ai/generate", json=body, headers=headers).json()
+        done = wait_status(client, job["id"], {"completed", "failed"}, 120)
+        assert done["status"] == "completed", done
+        *offline, generated = done["variants"]
+        assert len(offline) >= 2 and generated["label"] == "AI image (openai)"
+        asked = fake.requests_to("POST /v1/images/generations")
+        assert len(asked) == 1 and "a red balloon" in asked[0].json["prompt"]
+        assert asked[0].header("authorization") == f"Bearer {KEY}"
+        score = client.get(generated["scoreUrl"]).json()
+        assert score["method"] == "heuristic-change-v1" and 0.5 < score["score"] <= 1
+        assert score["metrics"]["insideChange"] > score["metrics"]["outsideChange"]
+        accepted = client.post(generated["acceptUrl"], json={})
+        assert accepted.status_code == 200, accepted.text
+
+        # A failing provider: the offline variants stand, and the job says so.
+        fake.script("POST /v1/images/generations", [Behaviour.status(500)] * 3)
+        body["expectedVersion"] = accepted.json()["timeline"]["version"]
+        job = client.post("/api/ai/generate", json=body, headers=headers).json()
+        done = wait_status(client, job["id"], {"completed", "failed"}, 120)
+        assert done["status"] == "completed"
+        assert [v["label"] for v in done["variants"]] == [v["label"] for v in offline]
+        events = client.get(f"/api/jobs/{job['id']}/events").text
+        assert "openai failed" in events and "keeps its offline variants" in events
+    server.stop()
+    assert [
+        p for p in server.data_dir.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()
+    ] == []

@@ -14,6 +14,7 @@ import msgspec
 
 from reelforge.export.plan import ExportPlan, Seconds
 from reelforge.media.region import Box
+from reelforge.models import JobProviders, ProviderChoice
 
 MAX_RANGE_SEC = 120.0
 Prompt = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -43,3 +44,10 @@ class AiEditPlan(msgspec.Struct, rename="camel", kw_only=True):
     height: int
     fps: int
     source: ExportPlan  # the range, as an export renders it
+    # The image provider asked for by the request's headers (the settings' one otherwise);
+    # when one answers, its picture for the box is one more variant.
+    providers: JobProviders = msgspec.field(default_factory=JobProviders)
+
+
+def requested_providers(plan: AiEditPlan) -> dict[str, ProviderChoice | None]:
+    return {"image": plan.providers.image}

@@ -18,9 +18,17 @@ from reelforge.aiedit.plan import AiEditPlan
 from reelforge.export.runner import output_path, run_export
 from reelforge.media.fonts import find_font
 from reelforge.media.probe import probe
-from reelforge.media.region import interpret_prompt, plan_variants, render_preview, render_variant
+from reelforge.media.region import (
+    interpret_prompt,
+    plan_variants,
+    render_overlay,
+    render_preview,
+    render_variant,
+)
 from reelforge.pipeline.context import StageContext, write_struct
 from reelforge.pipeline.runner import OutputFile, Progress
+from reelforge.pipeline.visuals import fit_still
+from reelforge.providers.base import ImageGenerator
 
 STAGES = ("source", "variants")
 SOURCE_SHARE = 40.0
@@ -102,6 +110,18 @@ async def run_ai_edit(plan: AiEditPlan, ctx: StageContext, progress: Progress) -
             OutputFile(f"variant-{position}", video, "video/mp4"),
             OutputFile(f"variant-{position}-preview", preview, "image/jpeg"),
         ]
+    if ctx.ai.wants("image"):
+        ctx.check_cancelled()
+        progress("variants", 95.0, "Asking the image provider for the box", None, None)
+        made = await _provider_variant(plan, ctx, source, len(files) + 1, info.audio is not None)
+        if made is not None:
+            files.append(made)
+            outputs += [
+                OutputFile(f"variant-{made.position}", ctx.workdir / made.video, "video/mp4"),
+                OutputFile(
+                    f"variant-{made.position}-preview", ctx.workdir / made.preview, "image/jpeg"
+                ),
+            ]
     write_struct(ctx.workdir / MANIFEST, Manifest(notes=notes, variants=files))
     progress("variants", 100.0, f"{len(files)} variants ready", len(files), len(files))
     return outputs
@@ -109,3 +129,54 @@ async def run_ai_edit(plan: AiEditPlan, ctx: StageContext, progress: Progress) -
 
 def read_manifest(workdir: Path) -> Manifest:
     return msgspec.json.decode((workdir / MANIFEST).read_bytes(), type=Manifest)
+
+
+async def _provider_variant(
+    plan: AiEditPlan, ctx: StageContext, source: Path, position: int, has_audio: bool
+) -> VariantFile | None:
+    """One more variant: the image provider's picture for the box, over the whole range.
+
+    None when the provider (and any fallback provider) fails: the offline variants stand, and
+    the job's warning says so.
+    """
+    rect = plan.box.pixels(plan.width, plan.height)
+    still = ctx.workdir / f"variant-{position}.png"
+    prompt = (
+        f"{plan.prompt}. A picture to fill a {rect.width}x{rect.height} pixel region of a video "
+        "frame; no borders."
+    )
+
+    async def generated(images: ImageGenerator) -> str:
+        if not still.exists():
+            data = await images.generate(prompt, width=rect.width, height=rect.height)
+            await fit_still(images.name, data, still, (rect.width, rect.height))
+        return images.name
+
+    async def none() -> None:
+        return None
+
+    provider = await ctx.ai.run(
+        "image", "region-image", generated, none, "the edit keeps its offline variants"
+    )
+    if provider is None:
+        return None
+    video = ctx.workdir / f"variant-{position}.mp4"
+    preview = ctx.workdir / f"variant-{position}.jpg"
+    if not video.exists():
+        await render_overlay(
+            ctx.ffmpeg, source, still, video, plan.box,
+            width=plan.width, height=plan.height, fps=plan.fps, has_audio=has_audio,
+            cancel=ctx.cancel,
+        )  # fmt: skip
+    if not preview.exists():
+        duration = (await probe(ctx.ffmpeg, video)).duration or 0.0
+        await render_preview(
+            ctx.ffmpeg, video, preview, duration=duration, fps=plan.fps, cancel=ctx.cancel
+        )
+    return VariantFile(
+        position=position,
+        label=f"AI image ({provider})",
+        operations=[{"kind": "image", "provider": provider}],
+        video=video.name,
+        preview=preview.name,
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
+from PIL import Image, ImageChops, ImageStat
 
 from reelforge.aiedit.plan import AiEditPlan
 from reelforge.aiedit.runner import read_manifest, source_file
@@ -198,6 +200,8 @@ class VariantService:
         )
 
     async def _heuristic(self, variant: VariantRecord, original: Path, box: Box) -> Score:
+        if any(op.get("kind") == "image" for op in variant.operations):
+            return await self._change_heuristic(variant, original, box)
         operations = _OPERATIONS.decode(msgspec.json.encode(variant.operations))
         result = await prompt_heuristic(
             await self.ffmpeg(), original, self.video(variant), operations, box
@@ -211,6 +215,25 @@ class VariantService:
             details=(
                 "Offline heuristic: measures whether the box changed the way the prompt's "
                 "operations should (and the rest of the frame did not)."
+            ),
+        )
+
+    async def _change_heuristic(self, variant: VariantRecord, original: Path, box: Box) -> Score:
+        """For a provider's picture, the offline check can only be that the box changed and
+        the rest did not: inside / (inside + outside + 1) of the mean change per pixel."""
+        before = await self._middle_frame(original)
+        after = await self._middle_frame(self.video(variant))
+        inside, outside = await asyncio.to_thread(box_change, before, after, box)
+        return Score(
+            variant_id=variant.id,
+            compare_to="prompt",
+            method="heuristic-change-v1",
+            score=round(inside / (inside + outside + 1.0), 4),
+            metrics={"insideChange": round(inside, 3), "outsideChange": round(outside, 3)},
+            details=(
+                "Offline heuristic for a generated picture: whether the box changed and the "
+                "rest of the frame did not. It cannot tell whether the picture fits the prompt; "
+                "a vision provider can."
             ),
         )
 
@@ -295,3 +318,19 @@ def variant_rows(plan: AiEditPlan, workdir: Path, paths: Paths) -> list[dict[str
         }
         for item in manifest.variants
     ]
+
+
+def box_change(before: bytes, after: bytes, box: Box) -> tuple[float, float]:
+    """Mean absolute luma change (0..255) inside the box and outside it, between two frames."""
+    with Image.open(io.BytesIO(before)) as first, Image.open(io.BytesIO(after)) as second:
+        a = first.convert("L")
+        b = second.convert("L").resize(a.size)
+    diff = ImageChops.difference(a, b)
+    rect = box.pixels(*diff.size)
+    area = (rect.x, rect.y, rect.x + rect.width, rect.y + rect.height)
+    inside = ImageStat.Stat(diff.crop(area)).mean[0]
+    total = ImageStat.Stat(diff).sum[0]
+    inside_sum = ImageStat.Stat(diff.crop(area)).sum[0]
+    rest = diff.size[0] * diff.size[1] - rect.width * rect.height
+    outside = (total - inside_sum) / rest if rest > 0 else 0.0
+    return float(inside), float(outside)

@@ -17,13 +17,13 @@ from reelforge.api.ai_schemas import (
     RoleHealth,
 )
 from reelforge.api.jobs import job_view
-from reelforge.api.provider_headers import read_provider_headers
+from reelforge.api.provider_headers import check_key_scope, read_provider_headers
 from reelforge.api.schemas import JobView
 from reelforge.errors import ReelforgeError
 from reelforge.export.plan import ExportRequest, TimeRange, plan_export
 from reelforge.export.sources import asset_files
 from reelforge.media.clips import ClipProfile
-from reelforge.models import ProviderChoice
+from reelforge.models import JobProviders, ProviderChoice
 from reelforge.providers import registry
 from reelforge.providers.base import ROLES
 from reelforge.services import Services
@@ -99,9 +99,12 @@ class AiController(Controller):
         data: AiEditRequest,
     ) -> JobView:
         """Edit the box of a time range as the prompt says. The job renders 2-3 variants
-        (listed with preview URLs in `GET /api/jobs/{id}` once done); accept one with
-        `POST /api/variants/{id}/accept`."""
-        read_provider_headers(request.headers)  # validated now; scoring reads them per call
+        offline (listed with preview URLs in `GET /api/jobs/{id}` once done), plus one with an
+        image provider's picture for the box when `x-image-provider` or the settings name one;
+        accept one with `POST /api/variants/{id}/accept`."""
+        headers = read_provider_headers(request.headers)
+        providers = JobProviders(image=headers.choices.get("image"))
+        check_key_scope(headers, {"image": providers.image})
         if data.end_ts - data.start_ts > MAX_RANGE_SEC:
             raise ReelforgeError(
                 "EDIT_OUT_OF_RANGE",
@@ -131,6 +134,7 @@ class AiController(Controller):
             height=project.height,
             fps=project.fps,
             source=source,
+            providers=providers,
         )
-        job = await services.manager.submit(plan, kind="ai-edit")
+        job = await services.manager.submit(plan, kind="ai-edit", api_key=headers.api_key)
         return await job_view(services, job)

@@ -80,7 +80,7 @@ class JobManager:
         self.paths = paths
         self.kinds = {kind.name: kind for kind in kinds}
         self.resolver = resolver
-        # Per-request API keys (x-api-key), by job id: in memory only, dropped when the job ends.
+        # Per-request API keys (x-api-key), by job id, until the job's run takes them: memory only.
         self._keys: dict[str, str] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancels: dict[str, asyncio.Event] = {}
@@ -230,15 +230,14 @@ class JobManager:
         self._cancels.pop(job_id, None)
         self._wake.set()
 
-    async def _session(self, job: JobRecord, kind: JobKind, request: Any, warn: Any) -> Session:
+    async def _session(
+        self, job: JobRecord, kind: JobKind, request: Any, key: str | None, warn: Any
+    ) -> Session:
         if self.resolver is None or kind.providers is None:
-            self._keys.pop(job.id, None)
             return offline_session()
-        # The run takes the key: it is not kept for a later run (a resumed job uses the
-        # keyring's key or falls back, with a warning; a retry may send the key again).
         return await self.resolver.session(
             kind.providers(request),
-            key=self._keys.pop(job.id, None),
+            key=key,
             job_id=job.id,
             warn=warn,
             cancel=self._cancels.get(job.id),
@@ -250,6 +249,10 @@ class JobManager:
             started_at=job.started_at or now(), attempts=job.attempts + 1,
         ):  # fmt: skip
             return
+        # The run takes the key at once, whatever happens next: it is never kept for a later
+        # run (a resumed job uses the keyring's key or falls back with a warning; a retry may
+        # send the key again).
+        key = self._keys.pop(job.id, None)
         await self.hub.publish(job.id, "job-status", {"status": "running"})
         kind = self.kinds.get(job.kind) or self.kinds["generate"]
         progress = ProgressPump(self, job.id, job.percent, kind.stages)
@@ -264,7 +267,7 @@ class JobManager:
                 cancel=self._cancels[job.id],
                 log=progress.log,
                 warn=progress.warn,
-                ai=await self._session(job, kind, request, progress.warn),
+                ai=await self._session(job, kind, request, key, progress.warn),
             )
             try:
                 outputs = await kind.run(request, ctx, progress.report)

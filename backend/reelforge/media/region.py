@@ -1050,9 +1050,39 @@ def variant_args(
     `output` may end in `.part`.
     """
     graph = variant_filtergraph(operations, box, width=width, height=height, fps=fps, font=font)
+    return ["-i", file_url(source), *_encode(graph, output, fps=fps, has_audio=has_audio)]
+
+
+def overlay_args(
+    source: Path,
+    image: Path,
+    output: Path,
+    box: Box,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    has_audio: bool,
+) -> list[str]:
+    """Render the clip with a still (an image provider's picture) filling the box throughout.
+
+    The still is scaled to the box's pixel size; the clip's length decides the output's.
+    """
+    rect = box.pixels(width, height)
+    graph = (
+        f"[1:v]scale={rect.width}:{rect.height},format=rgba[still];"
+        f"[0:v][still]overlay=x={rect.x}:y={rect.y}:shortest=1,fps={fps},format=yuv420p[v]"
+    )
+    return [
+        "-i", file_url(source), "-loop", "1", "-i", file_url(image),
+        *_encode(graph, output, fps=fps, has_audio=has_audio),
+    ]  # fmt: skip
+
+
+def _encode(graph: str, output: Path, *, fps: int, has_audio: bool) -> list[str]:
+    """The output half of a variant's arguments: the graph's `[v]`, the first input's audio."""
     audio = ["-map", "0:a:0", "-c:a", "aac", "-b:a", "192k"] if has_audio else ["-an"]
     return [
-        "-i", file_url(source),
         "-filter_complex", graph,
         "-map", "[v]", *audio,
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
@@ -1061,6 +1091,28 @@ def variant_args(
         "-movflags", "+faststart",
         "-f", "mp4", file_url(output),
     ]  # fmt: skip
+
+
+async def render_overlay(
+    ffmpeg: str,
+    source: Path,
+    image: Path,
+    output: Path,
+    box: Box,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    has_audio: bool,
+    cancel: asyncio.Event | None = None,
+) -> Path:
+    """Render `overlay_args` atomically."""
+    with atomic_output(output) as part:
+        args = overlay_args(
+            source, image, part, box, width=width, height=height, fps=fps, has_audio=has_audio
+        )
+        await run_ffmpeg(ffmpeg, args, cancel=cancel)
+    return output
 
 
 async def render_variant(

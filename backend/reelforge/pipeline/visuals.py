@@ -8,14 +8,12 @@ scenes after it.
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 import msgspec
-from PIL import Image, ImageOps
 
-from reelforge.files import atomic_output
 from reelforge.media.fonts import find_font
+from reelforge.media.stills import StillUnreadable, save_fitted
 from reelforge.models import JobRequest, Script, output_size
 from reelforge.pipeline import script as script_stage
 from reelforge.pipeline.context import StageContext, read_struct, write_struct
@@ -51,7 +49,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             images: ImageGenerator, path: Path = path, prompt: str = prompt
         ) -> None:
             data = await images.generate(prompt, width=size[0], height=size[1])
-            await asyncio.to_thread(save_fitted, data, path, size, images.name)
+            await fit_still(images.name, data, path, size)
 
         async def card(path: Path = path, number: int = number, subtitle: str = subtitle) -> None:
             await asyncio.to_thread(
@@ -77,15 +75,11 @@ def outputs() -> list[str]:
     return [OUTPUT]
 
 
-def save_fitted(data: bytes, path: Path, size: tuple[int, int], provider: str) -> None:
-    """Decode a provider's image, crop it to fill `size`, write it as PNG atomically."""
+async def fit_still(provider: str, data: bytes, path: Path, size: tuple[int, int]) -> None:
+    """Save a provider's image cropped to `size`; an undecodable one is the provider's failure."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            fitted = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        await asyncio.to_thread(save_fitted, data, path, size)
+    except StillUnreadable:
         raise ProviderError(
             provider, "the image could not be decoded", kind="bad_response"
-        ) from exc
-    with atomic_output(path) as part:
-        fitted.save(part, format="PNG")
+        ) from None

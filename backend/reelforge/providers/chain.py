@@ -176,9 +176,11 @@ class Session:
         operation: str,
         call: Callable[[Any], Awaitable[T]],
         offline: Callable[[], Awaitable[T]],
+        offline_label: str | None = None,
     ) -> T:
         """`call(client)` with the role's current provider; on failure, the next one; at the
-        end of the chain, `offline()`."""
+        end of the chain, `offline()`. `offline_label` names what the offline step does in
+        the warning, when it is not the offline provider's name (for example "no AI image")."""
         while True:
             link = self.current(role)
             if link.offline:
@@ -192,15 +194,16 @@ class Session:
                     raise ProviderError(link.name, "no base URL is set", kind="config")
                 result = await self._unless_cancelled(call(self._client(link)))
             except ProviderError as exc:
-                await self._failed(link, operation, started, exc.kind, exc.message)
+                await self._failed(link, operation, started, exc.kind, exc.message, offline_label)
                 continue
             except (ReelforgeError, JobCancelled):
                 raise
             except Exception as exc:  # a client bug must not sink the job: fall back
                 log.warning("%s provider %s crashed: %r", role, link.name, type(exc).__name__)
                 await self._failed(
-                    link, operation, started, "bad_response", f"unexpected {type(exc).__name__}"
-                )
+                    link, operation, started, "bad_response",
+                    f"unexpected {type(exc).__name__}", offline_label,
+                )  # fmt: skip
                 continue
             await self.record(
                 job_id=self.job_id, role=role, provider=link.name, model=link.model,
@@ -211,7 +214,13 @@ class Session:
             return result
 
     async def _failed(
-        self, link: Candidate, operation: str, started: float, kind: str, message: str
+        self,
+        link: Candidate,
+        operation: str,
+        started: float,
+        kind: str,
+        message: str,
+        offline_label: str | None,
     ) -> None:
         await self.record(
             job_id=self.job_id, role=link.role, provider=link.name, model=link.model,
@@ -221,9 +230,14 @@ class Session:
         )  # fmt: skip
         self._position[link.role] = self._position.get(link.role, 0) + 1
         following = self.current(link.role)
+        instead = (
+            offline_label
+            if following.offline and offline_label
+            else f"using {following.name} instead"
+        )
         warning = (
             f"The {ROLE_LABELS[link.role]} provider {link.name} failed ({kind}: {message}); "
-            f"using {following.name} instead."
+            f"{instead}."
         )
         self.fallbacks.append(warning)
         self.warn(warning)
