@@ -39,7 +39,9 @@ JSON = dict[str, Any]
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 POLL_SEC = 0.5
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+# Ids go into URL paths: letters, digits, "-" and "_" only, so no id can climb out of its path
+# ("../jobs/x/cancel") and turn a read-only tool into a write.
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Seconds = Annotated[float, Field(ge=0, le=86_400, description="Seconds")]
 Version = Annotated[
     int | None,

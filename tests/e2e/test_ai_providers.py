@@ -179,6 +179,11 @@ def test_providers_listing_validation_and_keyring_refusal(
             headers={"x-llm-provider": "openai", "x-tts-provider": "elevenlabs", "x-api-key": KEY},
         )  # fmt: skip
         assert two.status_code == 422 and two.json()["errors"][0]["field"] == "x-api-key"
+        local = client.post(  # a keyless local server would receive the key too
+            "/api/jobs", json=small_request(),
+            headers={"x-llm-provider": "ollama", "x-tts-provider": "elevenlabs", "x-api-key": KEY},
+        )  # fmt: skip
+        assert local.status_code == 422
         assert KEY not in two.text
         accented = client.post(
             "/api/jobs", json=small_request(), headers={b"x-api-key": b"sk-\xe9t\xe9"}

@@ -158,6 +158,12 @@ def test_mcp_embedded_server(tmp_path: Path) -> None:
             assert accepted["segment"]["assetId"] != first["assetId"]  # the variant's video
             assert accepted["timeline"]["version"] == split["timeline"]["version"] + 1
 
+            # An id cannot climb out of its path: a read-only tool never reaches a write route.
+            climb = await client.call_tool(
+                "preview_frame", {"project_id": f"../jobs/{job['id']}/cancel?", "ts": 1}
+            )
+            assert climb.is_error
+
             missing = await client.call_tool("get_job", {"job_id": "no-such-job"})
             assert missing.is_error and "JOB_NOT_FOUND" in text(missing)
             invalid = await client.call_tool("get_job", {})

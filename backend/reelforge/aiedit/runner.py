@@ -141,23 +141,28 @@ async def _provider_variant(
     """
     rect = plan.box.pixels(plan.width, plan.height)
     still = ctx.workdir / f"variant-{position}.png"
+    made_by = ctx.workdir / f"variant-{position}.provider.json"  # written after the still
     prompt = (
         f"{plan.prompt}. A picture to fill a {rect.width}x{rect.height} pixel region of a video "
         "frame; no borders."
     )
 
     async def generated(images: ImageGenerator) -> str:
-        if not still.exists():
-            data = await images.generate(prompt, width=rect.width, height=rect.height)
-            await fit_still(images.name, data, still, (rect.width, rect.height))
+        data = await images.generate(prompt, width=rect.width, height=rect.height)
+        await fit_still(images.name, data, still, (rect.width, rect.height))
+        write_struct(made_by, images.name)
         return images.name
 
     async def none() -> None:
         return None
 
-    provider = await ctx.ai.run(
-        "image", "region-image", generated, none, "the edit keeps its offline variants"
-    )
+    provider: str | None
+    if made_by.exists() and still.exists():  # a rerun keeps the picture it already paid for
+        provider = msgspec.json.decode(made_by.read_bytes(), type=str)
+    else:
+        provider = await ctx.ai.run(
+            "image", "region-image", generated, none, "the edit keeps its offline variants"
+        )
     if provider is None:
         return None
     video = ctx.workdir / f"variant-{position}.mp4"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import json
 import re
@@ -132,7 +133,16 @@ class VariantService:
         project = await self.timeline.project(variant.project_id)
         asset_id = new_id()
         received = self.library.upload_path(project.id, asset_id)
-        await asyncio.to_thread(shutil.copyfile, self.video(variant), received)
+        try:
+            await asyncio.to_thread(shutil.copyfile, self.video(variant), received)
+        except FileNotFoundError:
+            received.unlink(missing_ok=True)
+            raise ReelforgeError("VARIANT_NOT_FOUND", "the variant's video is gone") from None
+        except OSError as exc:
+            received.unlink(missing_ok=True)
+            if exc.errno == errno.ENOSPC:
+                raise ReelforgeError("DISK_FULL", "no space left to import the variant") from exc
+            raise
         asset = await self.library.import_file(
             await self.ffmpeg(),
             project,

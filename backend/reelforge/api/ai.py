@@ -104,7 +104,7 @@ class AiController(Controller):
         accept one with `POST /api/variants/{id}/accept`."""
         headers = read_provider_headers(request.headers)
         providers = JobProviders(image=headers.choices.get("image"))
-        check_key_scope(headers, {"image": providers.image})
+        check_key_scope(headers, {"image": providers.image})  # and every other header's choice
         if data.end_ts - data.start_ts > MAX_RANGE_SEC:
             raise ReelforgeError(
                 "EDIT_OUT_OF_RANGE",

@@ -108,7 +108,13 @@ class JobController(Controller):
         job = await _job(services, job_id)
         headers = read_provider_headers(request.headers)
         if headers.api_key is not None and job.kind == "generate":
-            check_key_scope(headers, requested_providers(msgspec.convert(job.request, JobRequest)))
+            try:
+                stored = msgspec.convert(job.request, JobRequest)
+            except msgspec.ValidationError as exc:
+                raise ReelforgeError(
+                    "VALIDATION_FAILED", f"the job's stored request is no longer valid: {exc}"
+                ) from None
+            check_key_scope(headers, requested_providers(stored))
         return await job_view(
             services, await services.manager.retry(job_id, api_key=headers.api_key)
         )

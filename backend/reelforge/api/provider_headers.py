@@ -75,24 +75,25 @@ def read_provider_headers(headers: Mapping[str, str]) -> ProviderHeaders:
 def check_key_scope(
     headers: ProviderHeaders, providers: Mapping[str, ProviderChoice | None]
 ) -> None:
-    """A request's key goes to the providers the request names: they must be one vendor.
+    """A request's key goes to the providers the request names: they must be one provider.
 
     One `x-api-key` cannot be meant for OpenAI and ElevenLabs at once, and sending an OpenAI
-    key to Google would leak it; such a request is refused rather than guessed at.
+    key to Google (or to a local server that needs none) would leak it; such a request is
+    refused rather than guessed at. Offline providers take no key and do not count.
     """
     if headers.api_key is None:
         return
-    keyed = sorted(
+    named = sorted(
         {
             choice.provider
-            for choice in providers.values()
-            if choice is not None and (info := registry.info(choice.provider)) and info.needs_key
+            for choice in [*providers.values(), *headers.choices.values()]
+            if choice is not None and not registry.is_offline(choice.provider)
         }
     )
-    if len(keyed) > 1:
+    if len(named) > 1:
         raise _invalid(
             "x-api-key",
-            f"one key cannot serve {', '.join(keyed)}: name one cloud provider per request, "
+            f"one key cannot serve {', '.join(named)}: name one provider per request, "
             "or store each provider's key in the keyring",
         )
 

@@ -12,7 +12,7 @@ from reelforge.aiedit.variants import Score
 from reelforge.api.editing_schemas import Expected, SegmentView, TimelineView
 from reelforge.api.jobs import variant_view
 from reelforge.api.projects import timeline_view
-from reelforge.api.provider_headers import read_provider_headers
+from reelforge.api.provider_headers import check_key_scope, read_provider_headers
 from reelforge.api.schemas import Camel, VariantView
 from reelforge.models import ProviderChoice
 from reelforge.services import Services
@@ -66,6 +66,7 @@ class VariantController(Controller):
         offline heuristic; `method` says which answered."""
         headers = read_provider_headers(request.headers)
         requested: dict[str, ProviderChoice | None] = {"vision": headers.choices.get("vision")}
+        check_key_scope(headers, requested)
         session = await services.resolver.session(requested, key=headers.api_key)
         try:
             return await services.variants.score(variant_id, compare_to, session)

@@ -298,6 +298,15 @@ class JobManager:
                 job.id, "job-log", {"level": "info", "message": "Paused by server shutdown"}
             )
             raise
+        except msgspec.ValidationError as exc:  # a request stored by an older version
+            await progress.drain()
+            await self._fail(
+                job.id,
+                ReelforgeError(
+                    "VALIDATION_FAILED", f"the job's stored request is no longer valid: {exc}"
+                ),
+                progress.stage,
+            )
         except ReelforgeError as exc:
             await progress.drain()
             await asyncio.to_thread(remove_partials, workdir)

@@ -87,7 +87,8 @@ class Candidate:
 
     def missing_base_url(self) -> bool:
         """A generic server ("openai-compatible") has no public default to fall back on."""
-        return self.config is not None and not self.config.base_url
+        entry = registry.info(self.name)
+        return bool(entry and entry.http and self.config and not self.config.base_url)
 
 
 def candidate(
@@ -250,12 +251,13 @@ class Session:
         stop = asyncio.ensure_future(self.cancel.wait())
         try:
             await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
+        finally:  # also when this job's own task is cancelled (a server shutdown)
             stop.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if task.cancelled():
             raise JobCancelled
         return task.result()
 

@@ -28,6 +28,7 @@ class ProviderInfo:
     default_base_url: str | None = None
     default_models: dict[str, str] = field(default_factory=dict)
     options: tuple[str, ...] = ()  # settings keys it reads from `ProviderConfig.options`
+    http: bool = True  # reached over HTTP at a base URL (Piper is a local program)
     factory: Callable[[ProviderConfig], Any] | None = None  # None for the offline ones
 
 
@@ -126,7 +127,8 @@ PROVIDERS: dict[str, ProviderInfo] = {
         ),
         ProviderInfo(
             "piper", "Piper (local voice)", ("tts",), "local", False,
-            None, {"tts": "piper"}, options=("executable", "voiceModel"), factory=_piper,
+            None, {"tts": "piper"}, options=("executable", "voiceModel"), http=False,
+            factory=_piper,
         ),
     )
 }  # fmt: skip

@@ -238,3 +238,42 @@ def test_keyring_refuses_plaintext_backends(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ReelforgeError) as info:
         keys.store("openai", KEY)
     assert info.value.code == "KEYRING_UNAVAILABLE"
+
+
+def test_base_url_needed_only_by_http_providers() -> None:
+    settings = ProviderSettings(
+        tts=ProviderChoice(provider="piper"), llm=ProviderChoice(provider="openai-compatible")
+    )
+    piper = build_chain("tts", None, settings, request_key=None, lookup=no_keys)[0]
+    generic = build_chain("llm", None, settings, request_key=None, lookup=no_keys)[0]
+    assert piper.name == "piper" and not piper.missing_base_url()
+    assert generic.name == "openai-compatible" and generic.missing_base_url()
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_job_task_cancels_the_call_in_flight() -> None:
+    import asyncio
+
+    chain = build_chain(
+        "llm", ProviderChoice(provider="ollama"), ProviderSettings(), request_key=None,
+        lookup=no_keys,
+    )  # fmt: skip
+    stopped = asyncio.Event()
+
+    async def call(_client: Client) -> str:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            stopped.set()
+        return "never"
+
+    async def offline() -> str:
+        return "offline"
+
+    session = Session(chains={"llm": chain}, build=lambda c: Client(c, {}), cancel=asyncio.Event())
+    task = asyncio.ensure_future(session.run("llm", "script", call, offline))
+    await asyncio.sleep(0.05)
+    task.cancel()  # a server shutdown cancels the job's task, not its cancel flag
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert stopped.is_set()
