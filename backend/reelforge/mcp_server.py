@@ -31,7 +31,7 @@ from reelforge import __version__
 from reelforge.api.access import AccessPolicy
 from reelforge.app import create_app
 from reelforge.models import Aspect, Density, Pacing, Preset, Quality, Style
-from reelforge.server import HOST, _Server, bind_socket
+from reelforge.server import HOST, GracefulServer, bind_socket
 
 log = logging.getLogger("reelforge.mcp")
 
@@ -445,7 +445,7 @@ async def _run_embedded(data_dir: Path) -> int:
         timeout_graceful_shutdown=3,
         ws="none",
     )
-    server = _Server(config)  # SIGTERM and SIGINT stop it gracefully, as in `reelforge serve`
+    server = GracefulServer(config)  # SIGTERM, SIGINT: graceful, as in `reelforge serve`
     session = anyio.Event()  # set once the MCP session is over
 
     async def backend() -> None:

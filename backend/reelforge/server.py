@@ -43,7 +43,7 @@ def bind_socket(port: int) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
+class GracefulServer(uvicorn.Server):
     """uvicorn's server with our own signal handling.
 
     uvicorn re-raises SIGTERM after its graceful shutdown, so the process would die by the
@@ -124,7 +124,7 @@ def serve(port: int, data_dir: Path, policy: AccessPolicy, *, parent_stdin: bool
         timeout_graceful_shutdown=3,
         ws="none",
     )
-    server = _Server(config)
+    server = GracefulServer(config)
     servers.append(server)
     started = asyncio.run(_serve(server, sock, parent_stdin))
     sock.close()

@@ -73,7 +73,7 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   const progress = page.getByTestId('job-progress');
   await progress.locator('.percent', { hasText: '100%' }).waitFor({ timeout: 60_000 });
   assert.equal(await progress.locator('progress').evaluate((bar) => bar.value), 100);
-  await progress.locator('.step', { hasText: 'Ready' }).waitFor();
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor();
   assert.equal(await notice.isHidden(), true, 'the earlier error is cleared');
 
   const duration = await page.locator('#job-video').evaluate((video) => (video.readyState >= 1
@@ -139,9 +139,10 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   await page.getByLabel('Topic').fill('how tides work');
   await page.getByRole('button', { name: 'Create video' }).click();
   await page.locator('#job-cancel').click();
-  await progress.locator('.step', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+  await progress.locator('.step', { hasText: /^Cancelled$/ }).waitFor({ timeout: 30_000 });
   await page.locator('#job-retry').click();
-  await progress.locator('.step', { hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  // Exactly "Ready": a step label such as "Compose: Plan ready" must not count.
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 60_000 });
   assert.equal(await progress.locator('progress').evaluate((bar) => bar.value), 100);
 
   // The only console errors are the browser's notes about the three refused requests.
