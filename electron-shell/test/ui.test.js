@@ -141,7 +141,7 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   await page.locator('#job-cancel').click();
   await progress.locator('.step', { hasText: /^Cancelled$/ }).waitFor({ timeout: 30_000 });
   await page.locator('#job-retry').click();
-  // Exactly "Ready": a step label such as "Compose: Plan ready" must not count.
+  // Exactly "Ready": a step label such as "Compose: Composition ready" must not count.
   await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 60_000 });
   assert.equal(await progress.locator('progress').evaluate((bar) => bar.value), 100);
 
