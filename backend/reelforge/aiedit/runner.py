@@ -17,7 +17,7 @@ import msgspec
 from reelforge.aiedit.plan import AiEditPlan
 from reelforge.export.runner import output_path, run_export
 from reelforge.media.fonts import find_font
-from reelforge.media.probe import probe
+from reelforge.media.probe import MediaInfo, probe
 from reelforge.media.region import (
     interpret_prompt,
     plan_variants,
@@ -75,7 +75,6 @@ async def run_ai_edit(plan: AiEditPlan, ctx: StageContext, progress: Progress) -
         ctx.warn(note)
     variants = plan_variants(plan.prompt)
     files: list[VariantFile] = []
-    outputs = [OutputFile("source", source, "video/mp4")]
     for position, variant in enumerate(variants, start=1):
         ctx.check_cancelled()
         share = (100 - SOURCE_SHARE) / len(variants)
@@ -106,23 +105,21 @@ async def run_ai_edit(plan: AiEditPlan, ctx: StageContext, progress: Progress) -
                 preview=preview.name,
             )
         )
-        outputs += [
-            OutputFile(f"variant-{position}", video, "video/mp4"),
-            OutputFile(f"variant-{position}-preview", preview, "image/jpeg"),
-        ]
     if ctx.ai.wants("image"):
         ctx.check_cancelled()
         progress("variants", 95.0, "Asking the image provider for the box", None, None)
-        made = await _provider_variant(plan, ctx, source, len(files) + 1, info.audio is not None)
+        made = await _provider_variant(plan, ctx, source, len(files) + 1, info)
         if made is not None:
             files.append(made)
-            outputs += [
-                OutputFile(f"variant-{made.position}", ctx.workdir / made.video, "video/mp4"),
-                OutputFile(
-                    f"variant-{made.position}-preview", ctx.workdir / made.preview, "image/jpeg"
-                ),
-            ]
     write_struct(ctx.workdir / MANIFEST, Manifest(notes=notes, variants=files))
+    outputs = [OutputFile("source", source, "video/mp4")]
+    for item in files:
+        outputs += [
+            OutputFile(f"variant-{item.position}", ctx.workdir / item.video, "video/mp4"),
+            OutputFile(
+                f"variant-{item.position}-preview", ctx.workdir / item.preview, "image/jpeg"
+            ),
+        ]
     progress("variants", 100.0, f"{len(files)} variants ready", len(files), len(files))
     return outputs
 
@@ -132,7 +129,7 @@ def read_manifest(workdir: Path) -> Manifest:
 
 
 async def _provider_variant(
-    plan: AiEditPlan, ctx: StageContext, source: Path, position: int, has_audio: bool
+    plan: AiEditPlan, ctx: StageContext, source: Path, position: int, info: MediaInfo
 ) -> VariantFile | None:
     """One more variant: the image provider's picture for the box, over the whole range.
 
@@ -170,14 +167,14 @@ async def _provider_variant(
     if not video.exists():
         await render_overlay(
             ctx.ffmpeg, source, still, video, plan.box,
-            width=plan.width, height=plan.height, fps=plan.fps, has_audio=has_audio,
+            width=plan.width, height=plan.height, fps=plan.fps,
+            has_audio=info.audio is not None, cancel=ctx.cancel,
+        )  # fmt: skip
+    if not preview.exists():  # the overlay lasts as long as the range, like every variant
+        await render_preview(
+            ctx.ffmpeg, video, preview, duration=info.duration or 0.0, fps=plan.fps,
             cancel=ctx.cancel,
         )  # fmt: skip
-    if not preview.exists():
-        duration = (await probe(ctx.ffmpeg, video)).duration or 0.0
-        await render_preview(
-            ctx.ffmpeg, video, preview, duration=duration, fps=plan.fps, cancel=ctx.cancel
-        )
     return VariantFile(
         position=position,
         label=f"AI image ({provider})",

@@ -30,12 +30,9 @@ from reelforge.aiedit.plan import AiEditPlan
 from reelforge.aiedit.runner import read_manifest, source_file
 from reelforge.config import Paths
 from reelforge.errors import ReelforgeError
-from reelforge.files import atomic_output
-from reelforge.media.ffmpeg import run_ffmpeg
-from reelforge.media.preview import frame_args
 from reelforge.media.probe import probe
 from reelforge.media.quality import HeuristicScore, compare, prompt_heuristic
-from reelforge.media.region import Box, Operation
+from reelforge.media.region import Box, Operation, render_preview
 from reelforge.pipeline.context import write_atomic
 from reelforge.providers.base import ProviderError, Vision
 from reelforge.providers.chain import Session
@@ -49,7 +46,6 @@ from reelforge.timeline.service import TimelineService
 
 CompareTo = Literal["prompt", "original"]
 VISION_METHOD = "vision"
-_OPERATIONS = msgspec.json.Decoder(list[Operation])
 
 
 class Score(msgspec.Struct, rename="camel", kw_only=True):
@@ -123,7 +119,7 @@ class VariantService:
                 expected if expected is not None else variant.base_version,
                 f"AI edit: {variant.label}",
             )
-            await self.store.mark_accepted(variant.id, timeline.version, asset.id)
+            await self.store.mark_accepted(variant.id, timeline.version)
             return await self.get(variant.id), timeline, segment
 
     async def _asset(self, variant: VariantRecord) -> AssetRecord:
@@ -212,7 +208,7 @@ class VariantService:
     async def _heuristic(self, variant: VariantRecord, original: Path, box: Box) -> Score:
         if any(op.get("kind") == "image" for op in variant.operations):
             return await self._change_heuristic(variant, original, box)
-        operations = _OPERATIONS.decode(msgspec.json.encode(variant.operations))
+        operations = msgspec.convert(variant.operations, list[Operation])
         result = await prompt_heuristic(
             await self.ffmpeg(), original, self.video(variant), operations, box
         )
@@ -231,8 +227,7 @@ class VariantService:
     async def _change_heuristic(self, variant: VariantRecord, original: Path, box: Box) -> Score:
         """For a provider's picture, the offline check can only be that the box changed and
         the rest did not: inside / (inside + outside + 1) of the mean change per pixel."""
-        before = await self._middle_frame(original)
-        after = await self._middle_frame(self.video(variant))
+        before, after = await self._frames(variant)
         inside, outside = await asyncio.to_thread(box_change, before, after, box)
         return Score(
             variant_id=variant.id,
@@ -248,11 +243,7 @@ class VariantService:
         )
 
     async def _by_vision(self, variant: VariantRecord, vision: Vision, prompt: str) -> Score:
-        video = self.video(variant)
-        frames = [
-            await self._middle_frame(source_file(video.parent)),
-            await self._middle_frame(video),
-        ]
+        frames = await self._frames(variant)
         question = (
             "The first image is a frame of a video before an edit, the second the same frame "
             f"after it. The edit request was: {json.dumps(prompt)}. How well does the second "
@@ -272,15 +263,19 @@ class VariantService:
             model=vision.model,
         )
 
-    async def _middle_frame(self, video: Path) -> bytes:
-        out = video.with_name(video.name + ".middle.jpg")
-        async with self._frame_lock:  # sibling variants share the source's frame
-            if not out.exists():
+    async def _frames(self, variant: VariantRecord) -> tuple[bytes, bytes]:
+        """The original's middle frame and the variant's (its preview, the same frame)."""
+        original = source_file(self.video(variant).parent)
+        before = original.with_name(original.name + ".middle.jpg")
+        async with self._frame_lock:  # sibling variants share the original's frame
+            if not before.exists():
                 ffmpeg = await self.ffmpeg()
-                seconds = ((await probe(ffmpeg, video)).duration or 0.0) / 2
-                with atomic_output(out) as part:
-                    await run_ffmpeg(ffmpeg, frame_args(video, seconds, part, width=512))
-        return await asyncio.to_thread(out.read_bytes)
+                duration = (await probe(ffmpeg, original)).duration or 0.0
+                await render_preview(ffmpeg, original, before, duration=duration)
+        after = self.paths.root / variant.preview_path if variant.preview_path else None
+        if after is None or not after.exists():
+            raise ReelforgeError("VARIANT_NOT_FOUND", "the variant's preview is gone")
+        return await asyncio.to_thread(before.read_bytes), await asyncio.to_thread(after.read_bytes)
 
 
 def _camel(name: str) -> str:

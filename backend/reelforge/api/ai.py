@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from reelforge.aiedit.plan import MAX_RANGE_SEC, AiEditPlan, AiEditRequest
 from reelforge.api.ai_schemas import (
     AiHealth,
-    AiOperationView,
     AiTimeline,
     LastCall,
     RoleHealth,
@@ -84,12 +83,7 @@ class AiController(Controller):
         """Provider, model, operation, duration and outcome of each call. Prompts, answers
         and keys are never recorded."""
         operations = await services.ai_log.recent(limit, job_id, role)
-        return AiTimeline(
-            operations=[
-                AiOperationView(**{f: getattr(op, f) for f in AiOperationView.__struct_fields__})
-                for op in operations
-            ]
-        )
+        return AiTimeline(operations=operations)
 
     @post("/generate", status_code=HTTP_202_ACCEPTED, summary="AI region edit: render variants")
     async def generate(

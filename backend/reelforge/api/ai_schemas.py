@@ -9,6 +9,7 @@ import msgspec
 from reelforge.config import BaseUrl
 from reelforge.models import ModelId, ProviderName
 from reelforge.providers.base import Check
+from reelforge.store.ai_log import AiOperation
 
 
 class Camel(msgspec.Struct, rename="camel", kw_only=True):
@@ -118,19 +119,5 @@ class AiHealth(Camel):
     roles: dict[str, RoleHealth]
 
 
-class AiOperationView(Camel):
-    id: int
-    job_id: str | None
-    role: str
-    provider: str
-    model: str | None
-    operation: str
-    outcome: str
-    error_kind: str | None
-    detail: str | None
-    duration_ms: float
-    created_at: str
-
-
 class AiTimeline(Camel):
-    operations: list[AiOperationView]
+    operations: list[AiOperation]

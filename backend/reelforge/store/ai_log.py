@@ -16,7 +16,9 @@ from reelforge.store.repository import now
 KEEP = 2000
 
 
-class AiOperation(msgspec.Struct, kw_only=True):
+class AiOperation(msgspec.Struct, rename="camel", kw_only=True):
+    """One row, as the AI timeline shows it (built from a row by field name)."""
+
     id: int
     job_id: str | None
     role: str
@@ -69,7 +71,7 @@ class AiLog:
             " AND (?2 IS NULL OR role = ?2) ORDER BY id DESC LIMIT ?3",
             (job_id, role, limit),
         )
-        return [msgspec.convert(dict(row), AiOperation) for row in rows]
+        return [AiOperation(**dict(row)) for row in rows]
 
     async def last_by_provider(self) -> dict[str, AiOperation]:
         """The latest call of each (role, provider), keyed "role:provider"."""
@@ -79,6 +81,6 @@ class AiLog:
         )
         out = {}
         for row in rows:
-            op = msgspec.convert(dict(row), AiOperation)
+            op = AiOperation(**dict(row))
             out[f"{op.role}:{op.provider}"] = op
         return out

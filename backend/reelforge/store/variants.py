@@ -78,10 +78,9 @@ class VariantStore:
                 "UPDATE variants SET asset_id = ? WHERE id = ?", (asset_id, variant_id)
             )
 
-    async def mark_accepted(self, variant_id: str, version: int, asset_id: str) -> None:
+    async def mark_accepted(self, variant_id: str, version: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "UPDATE variants SET status = 'accepted', accepted_version = ?, asset_id = ?"
-                " WHERE id = ?",
-                (version, asset_id, variant_id),
+                "UPDATE variants SET status = 'accepted', accepted_version = ? WHERE id = ?",
+                (version, variant_id),
             )
