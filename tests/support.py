@@ -18,6 +18,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def full_run() -> bool:
+    """True under `scripts/test --full`: long runs (fuzzing, kill trials) use their full counts."""
+    return os.environ.get("REELFORGE_FULL_TESTS") == "1"
+
+
 def small_request(**overrides: Any) -> dict[str, Any]:
     """A job request that renders in a few seconds: short, small and draft quality."""
     request: dict[str, Any] = {
