@@ -18,14 +18,17 @@ Aspect = Literal["16:9", "9:16", "1:1"]
 Preset = Literal["1080p", "720p", "vertical", "square"]
 Quality = Literal["draft", "standard", "high"]
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+# No control characters but tab and line breaks: a NUL or an escape in a topic has no meaning
+# and would reach captions, TTS and file names.
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=_PRINTABLE)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=_PRINTABLE)]
 
 
 class Brief(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """What the video is about and who it is for."""
 
-    topic: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    topic: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_PRINTABLE)]
     audience: ShortText = "a general audience"
     goal: ShortText = "inform"
     tone: ShortText = "friendly"

@@ -60,11 +60,13 @@ class _FilePart:
 def safe_filename(name: str | None, fallback: str = "upload") -> str:
     """The base name of a client's file name, fit to show and store as a label.
 
-    Any directory part (`/` or `\\`) goes, then control and format characters (newlines, bidi
-    overrides), leading dots, dashes and spaces; whitespace runs become one space; the result
-    is capped at 120 characters, keeping the extension. `fallback` if nothing is left.
+    Whitespace runs (tabs, line breaks) become one space; then control and format characters
+    (NUL, escapes, bidi overrides), any directory part (`/` or `\\`) and leading dots, dashes
+    and spaces go; the result is capped at 120 characters, keeping the extension. `fallback`
+    if nothing is left.
     """
-    text = "".join(c for c in name or "" if unicodedata.category(c) not in ("Cc", "Cf"))
+    text = _WHITESPACE.sub(" ", name or "")  # a tab or line break parts words: a space
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
     text = _PATH_SEPARATORS.split(text)[-1]
     text = _WHITESPACE.sub(" ", text).lstrip(". -").rstrip()
     if len(text) > _MAX_NAME:

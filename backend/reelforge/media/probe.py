@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reelforge.errors import ReelforgeError
+from reelforge.media.ffmpeg import exit_description
+
 StreamKind = Literal["video", "audio", "subtitle", "data"]
 
 _KINDS: dict[str, StreamKind] = {
@@ -37,6 +40,7 @@ _STREAM_INDENTS = (2, 4)
 _STREAM = re.compile(r"Stream #0:([0-9]+)(?:\[0x[0-9a-fA-F]+\])?(?:\([^()]*\))?: ([A-Za-z]+): (.*)")
 _SIZE = re.compile(r"([0-9]{1,6})x([0-9]{1,6})(?: .*)?")
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(k?) (fps|tbr)")
+_BAD_SIZE = re.compile(r"Picture size ([0-9]{1,10}x[0-9]{1,10}) is invalid")
 _HZ = re.compile(r"([0-9]{1,7}) Hz")
 _CHANNELS = re.compile(r"([0-9]{1,3}) channels?(?: .*)?")
 _DOTTED_LAYOUT = re.compile(r"([0-9]{1,2}(?:\.[0-9]{1,2}){1,2})(?:\(.*\))?")
@@ -57,8 +61,17 @@ _NAMED_LAYOUTS = {
 # Demuxers that take plain text for media: `tty` renders any `.txt` or `.nfo` as ANSI art video.
 _TEXT_FORMATS = frozenset({"tty"})
 
+# The largest single allocation FFmpeg may make while probing or checking a file: room for
+# one 8192x4320 frame at 8 bytes a pixel (RGBA64), the biggest picture uploads may have.
+MAX_ALLOC = 320 * 1024 * 1024
 _STDERR_LIMIT = 2 * 1024 * 1024  # a pathological file must not make us hold gigabytes of text
 _PROGRESS_TAIL = 64 * 1024
+
+
+NOT_ALLOWED = (
+    "the file is in a format that is not accepted here: upload a video file such as MP4, MOV, "
+    "MKV or WebM (playlists such as HLS or ffconcat, which point at other files, are refused)"
+)
 
 
 class ProbeError(Exception):
@@ -220,12 +233,34 @@ def _layout_channels(layout: str) -> int | None:
 def _failure_reason(stderr: str) -> str:
     """The line of FFmpeg's complaint worth showing a person, e.g. `No such file or directory`."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if match := _BAD_SIZE.search(line):
+            return f"the picture size in the file's header ({match.group(1)}) is invalid"
+        if "Format not on whitelist" in line:
+            return NOT_ALLOWED
     for line in reversed(lines):
         if line.startswith("Error opening input"):
             reason = line.rsplit(": ", 1)[-1]
             return f"FFmpeg could not open the file: {reason}"[:300]
     last = lines[-1] if lines else "no output"
     return f"FFmpeg could not read the file: {last}"[:300]
+
+
+def input_args(path: Path, formats: str | None = None) -> list[str]:
+    """Arguments that open `path` as FFmpeg's input, guarded against a hostile file.
+
+    `-max_alloc` caps any single allocation (a header claiming a 16000x16000 picture would
+    otherwise make a decoder ask for the best part of a gigabyte while merely probing), and
+    the `file` protocol alone is allowed, so a playlist inside the file (HLS, SDP, concat...)
+    cannot reach the network. `formats`, when given, is the comma-separated list of demuxers
+    FFmpeg may pick; any other is refused ("not on the whitelist").
+    """
+    whitelist = ["-format_whitelist", formats] if formats else []
+    return [
+        "-max_alloc", str(MAX_ALLOC),
+        "-protocol_whitelist", "file", *whitelist,
+        "-i", _input_url(path),
+    ]  # fmt: skip
 
 
 def _input_url(path: Path) -> str:
@@ -269,7 +304,7 @@ async def _run(
     """Run FFmpeg; return (exit code, stdout tail, stderr head). Killed on timeout or cancel.
 
     Raises OSError if the binary cannot be started at all: that is a missing FFmpeg, not a
-    bad file, and callers map it differently.
+    bad file, and callers map it differently; and FFMPEG_FAILED if FFmpeg crashed.
     """
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -292,6 +327,8 @@ async def _run(
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
+    if code < 0:  # killed by a signal we did not send: FFmpeg crashed, the file is not to blame
+        raise ReelforgeError("FFMPEG_FAILED", f"FFmpeg {exit_description(code)} trying to {what}")
     return code, out.decode(errors="replace"), err.decode(errors="replace")
 
 
@@ -300,13 +337,15 @@ async def probe(
     path: Path,
     *,
     timeout: float = 20,
+    formats: str | None = None,
 ) -> MediaInfo:
     """Describe a media file's container and streams; raise ProbeError if it is not media.
 
     `ffmpeg -i` without an output always exits non-zero ("At least one output file must be
-    specified"), so success is judged by the dump alone, not the exit code.
+    specified"), so success is judged by the dump alone, not the exit code. `formats` limits
+    the demuxers FFmpeg may use (see `input_args`).
     """
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-v", "info", "-i", _input_url(path)]
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-v", "info", *input_args(path, formats)]
     _, _, stderr = await _run(argv, seconds=timeout, what=f"read {path.name}")
     return parse_probe_output(stderr)
 
@@ -325,7 +364,7 @@ async def decoded_duration(
     """
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-xerror",
-        "-i", _input_url(path),
+        *input_args(path),
         "-sn", "-dn", "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
     code, progress, stderr = await _run(

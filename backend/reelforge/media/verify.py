@@ -14,6 +14,12 @@ Decoding the whole file would settle both but costs as long as the video. Instea
 Step 3 runs without `-xerror` and judges by frames decoded: right after a seek, open-GOP files
 log reference errors for the frames that precede the first keyframe, which is normal.
 
+Before any of that, hostile files are refused from the header alone: a picture over
+`MAX_SIDE` / `MAX_PIXELS` (nothing is decoded, and `-max_alloc` bounds what the probe itself
+may allocate), a frame rate outside `MIN_FPS`..`MAX_FPS`, and any container but the video
+formats of `VIDEO_FORMATS` (FFmpeg is never let open a playlist such as HLS or ffconcat, which
+would read other files). The format is decided by content; the stored extension follows it.
+
 Every refusal is a `ProbeError` whose message is a short sentence for the user: the upload
 endpoint shows it as the `detail` of a 422 MEDIA_UNREADABLE problem. The returned MediaInfo's
 `duration` is the video stream's, which timelines and previews rely on.
@@ -26,16 +32,50 @@ import dataclasses
 from pathlib import Path
 
 from reelforge.media.probe import (
+    NOT_ALLOWED,
     MediaInfo,
     ProbeError,
     StreamInfo,
-    _input_url,
     _last_out_time,
     _run,
+    input_args,
     probe,
 )
 
 TAIL_SECONDS = 1.0
+# The largest picture accepted, checked from the probe's header before anything is decoded:
+# 8192 pixels on a side and DCI 8K's area in all. FFmpeg's own check lets 16000x16000 through,
+# and a decoder would allocate frames of that size.
+MAX_SIDE = 8192
+MAX_PIXELS = 8192 * 4320
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+# Demuxers an upload may be opened with, by the first name FFmpeg gives each, and the
+# extension the accepted file is stored under (the client's own, if it is in the list).
+# Playlists and scripts (HLS, DASH, concat, SDP, ...) are never opened: they point at other
+# files or at the network.
+VIDEO_FORMATS: dict[str, tuple[str, ...]] = {
+    "mov": (".mp4", ".m4v", ".mov", ".3gp"),
+    "matroska": (".mkv", ".webm"),
+    "avi": (".avi",),
+    "mpegts": (".ts", ".m2ts", ".mts"),
+    "mpeg": (".mpg", ".mpeg", ".vob"),
+    "flv": (".flv",),
+    "asf": (".wmv", ".asf"),
+    "ogg": (".ogv",),
+    "mxf": (".mxf",),
+    "ivf": (".ivf",),
+    "yuv4mpegpipe": (".y4m",),
+    "nut": (".nut",),
+    "dv": (".dv",),
+    "gif": (".gif",),
+    "apng": (".apng",),
+}
+# Opened only so the refusal can say what the file is: a picture, a sound, some text.
+_EXPLAINED_FORMATS = (
+    "image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
+    "wav", "mp3", "aac", "flac", "tty",
+)  # fmt: skip
+UPLOAD_FORMATS = ",".join([*VIDEO_FORMATS, *_EXPLAINED_FORMATS])
 # FFmpeg's demuxers for single pictures: `image2` (jpg, bmp...) and the `*_pipe` family
 # (png_pipe, webp_pipe, jpeg_pipe...). A GIF of one frame is also a picture.
 _IMAGE_FORMATS = frozenset({"image2", "image2pipe"})
@@ -63,8 +103,11 @@ async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
     video = info.video
     if video is None:
         raise ProbeError("the file has no video stream")
+    check_picture(video)
     if _is_still(info, video):
         raise ProbeError("still images are not supported yet; upload a video")
+    if container(info) not in VIDEO_FORMATS:
+        raise ProbeError(NOT_ALLOWED)
     duration = info.duration
     if duration is None:
         raise ProbeError("the video's duration is unknown")
@@ -80,6 +123,38 @@ async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
     return dataclasses.replace(info, duration=min(duration, video_end))
 
 
+def container(info: MediaInfo) -> str:
+    """The demuxer's first name: `mov` for `mov,mp4,m4a,3gp,3g2,mj2`."""
+    return info.format_name.split(",", 1)[0]
+
+
+def stored_extension(info: MediaInfo, name: str) -> str:
+    """The extension to store a verified file under: chosen by its content, not its name.
+
+    The client's extension is kept when it names the same container (`.mov` stays `.mov`),
+    otherwise the container's usual one: an MP4 uploaded as `clip.png` is stored as `.mp4`.
+    """
+    extensions = VIDEO_FORMATS.get(container(info), (".bin",))
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix in extensions else extensions[0]
+
+
+def check_picture(video: StreamInfo) -> None:
+    """Refuse, from the header alone, a picture too big to decode or a nonsensical frame rate."""
+    width, height = video.width, video.height
+    if not width or not height:
+        raise ProbeError("the size of the video's picture is unknown")
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ProbeError(
+            f"the video's picture is {width}x{height}; the largest accepted is {MAX_SIDE} "
+            f"pixels on a side and {MAX_PIXELS:,} pixels in all (8192x4320)"
+        )
+    if video.fps is not None and not MIN_FPS <= video.fps <= MAX_FPS:
+        raise ProbeError(
+            f"the video's frame rate ({video.fps:g} fps) is outside {MIN_FPS:g} to {MAX_FPS:g} fps"
+        )
+
+
 def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
@@ -92,7 +167,7 @@ def _check_size(path: Path) -> None:
 async def _describe(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
     """`probe()`, with its failures reworded for someone who just uploaded the file."""
     try:
-        return await probe(ffmpeg, path, timeout=timeout)
+        return await probe(ffmpeg, path, timeout=timeout, formats=UPLOAD_FORMATS)
     except ProbeError as exc:
         if "Invalid data found when processing input" not in str(exc):
             raise  # e.g. "the file is text, not media", already a sentence
@@ -121,7 +196,7 @@ async def _decode_head(ffmpeg: str, path: Path, timeout: float) -> None:
     """Decode the first video frame."""
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-xerror",
-        "-i", _input_url(path),
+        *input_args(path, UPLOAD_FORMATS),
         "-map", "0:v:0", "-frames:v", "1",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
@@ -132,7 +207,7 @@ async def _video_end(ffmpeg: str, path: Path, timeout: float) -> float:
     """Read every video packet without decoding; return where the video stream ends."""
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
-        "-i", _input_url(path),
+        *input_args(path, UPLOAD_FORMATS),
         "-map", "0:v:0", "-c", "copy",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
@@ -149,7 +224,7 @@ async def _decode_tail(ffmpeg: str, path: Path, start: float, timeout: float) ->
     """Decode the video from `start` (an input seek) to the end; return how long that lasted."""
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
-        "-ss", f"{start:.3f}", "-i", _input_url(path),
+        "-ss", f"{start:.3f}", *input_args(path, UPLOAD_FORMATS),
         "-map", "0:v:0",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip

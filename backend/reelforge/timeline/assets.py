@@ -20,7 +20,7 @@ from reelforge.media.clips import clip_dir
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.preview import frame_args, thumbnail_at
 from reelforge.media.probe import MediaInfo, ProbeError
-from reelforge.media.verify import verify_video
+from reelforge.media.verify import stored_extension, verify_video
 from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord, ProjectRecord
 from reelforge.store.repository import now
@@ -77,6 +77,8 @@ class AssetLibrary:
                 info = await verify_video(ffmpeg, received)
             except ProbeError as exc:
                 raise ReelforgeError("MEDIA_UNREADABLE", str(exc)) from None
+            # By content: an MP4 uploaded as `clip.png` is stored as `<id>.mp4`.
+            final = received.with_name(asset_id + stored_extension(info, name))
             os.replace(received, final)
             await self._thumbnail(ffmpeg, final, info, thumb)
             asset = _record(project.id, asset_id, name, origin, final, info, self.paths, thumb)
