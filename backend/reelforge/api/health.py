@@ -19,7 +19,7 @@ from reelforge.api.schemas import (
 )
 from reelforge.errors import ReelforgeError
 from reelforge.media.encoders import FfmpegCapabilities, probe_capabilities
-from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.media.ffmpeg import capture, exit_description, locate_ffmpeg
 from reelforge.providers import espeak
 from reelforge.services import Services
 
@@ -100,11 +100,23 @@ async def _ffmpeg_check(services: Services) -> Check:
     except ReelforgeError as exc:
         return Check(name="ffmpeg", status="fail", detail=f"{exc.code}: {exc.detail}")
     if caps.version == "unknown":
-        return Check(name="ffmpeg", status="fail", detail=f"{caps.path} did not run")
+        return Check(name="ffmpeg", status="fail", detail=await _why_not(caps.path))
     missing = [name for name, ok in caps.filters.items() if not ok]
     if missing:
         return Check(name="ffmpeg", status="warn", detail="missing filters: " + ", ".join(missing))
     return Check(name="ffmpeg", status="ok", detail=f"{caps.version} at {caps.path}")
+
+
+async def _why_not(path: str) -> str:
+    """Why `ffmpeg -version` gave no version: how it ended, and its last words."""
+    code, out, err = await capture([path, "-hide_banner", "-version"], timeout=10)
+    if code == -1 and err == "timed out":
+        return f"FFmpeg at {path} did not answer `-version` within 10 s"
+    if code == 0:
+        return f"{path} runs but does not say it is FFmpeg: {out.strip()[:120]!r}"
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    said = f": {lines[-1][:200]}" if lines else ""
+    return f"FFmpeg at {path} does not run: it {exit_description(code)}{said}"
 
 
 async def _disk(services: Services) -> Check:
@@ -113,5 +125,5 @@ async def _disk(services: Services) -> Check:
     return Check(
         name="disk",
         status="ok" if free_mb >= settings.min_free_disk_mb else "fail",
-        detail=f"{free_mb} MB free",
+        detail=f"{free_mb} MB free, {settings.min_free_disk_mb} MB needed",
     )

@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap, Scope
 
 from reelforge.errors import CATALOGUE, ReelforgeError
+from reelforge.store.reserve import is_disk_full
 
 log = logging.getLogger("reelforge.api")
 
@@ -174,8 +175,41 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def _decoding_the_body(exc: Exception) -> bool:
+    """A UnicodeDecodeError raised while Litestar decoded the JSON body (msgspec only turns
+    invalid JSON, not invalid UTF-8, into the ValidationException handled above)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        return False
+    frame = exc.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name == "decode_json" and "litestar" in code.co_filename:
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     correlation = correlation_id(request.scope)
+    if is_disk_full(exc):  # SQLITE_FULL or ENOSPC from a write no handler expected to fail
+        log.warning("disk full (correlation %s): %s", correlation, exc)
+        return problem_response(
+            problem_body(
+                "DISK_FULL",
+                "the disk holding the data directory is full",
+                instance=request.url.path,
+                correlation=correlation,
+            )
+        )
+    if _decoding_the_body(exc):
+        return problem_response(
+            problem_body(
+                "MALFORMED_JSON",
+                "the request body is not valid UTF-8, so it is not valid JSON",
+                instance=request.url.path,
+                correlation=correlation,
+            )
+        )
     log.exception("unhandled error (correlation %s)", correlation)
     return problem_response(
         problem_body(

@@ -24,17 +24,19 @@ import msgspec
 from reelforge.config import Paths, Settings
 from reelforge.errors import CATALOGUE, JobCancelled, ReelforgeError
 from reelforge.jobs.events import EventHub
-from reelforge.media.ffmpeg import locate_ffmpeg
+from reelforge.media.ffmpeg import locate_ffmpeg, use_niceness
 from reelforge.models import JobRequest, ProviderChoice, requested_providers
-from reelforge.pipeline.context import StageContext
+from reelforge.pipeline.context import StageContext, render_workers
 from reelforge.pipeline.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
 from reelforge.providers.chain import Resolver, Session, offline_session
 from reelforge.store.records import TERMINAL_STATUSES, ArtifactRecord, JobRecord
 from reelforge.store.repository import Repository, new_id, now
+from reelforge.store.reserve import DiskReserve, is_disk_full
 
 log = logging.getLogger("reelforge.jobs")
 
 MAX_ATTEMPTS = 3
+FAIL_ATTEMPTS = 10  # tries to record a failure on a full disk (see _fail)
 PROGRESS_INTERVAL_SEC = 0.5
 
 Pipeline = Callable[[JobRequest, StageContext, Callable[..., None]], Awaitable[list[OutputFile]]]
@@ -87,10 +89,12 @@ class JobManager:
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
         self._stopping = False
+        self.reserve = DiskReserve(paths.root)
 
     # lifecycle
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.reserve.take)
         await self.recover()
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="job-dispatcher")
         self._wake.set()
@@ -138,12 +142,15 @@ class JobManager:
         if kind not in self.kinds:
             raise KeyError(kind)
         settings = await self.repo.load_settings()
-        if await self.repo.count_jobs("queued") >= settings.max_queued_jobs:
+        self._check_disk(settings)  # a clear 507 now, not a job that fails at once
+        job = await self.repo.create_job_if_room(
+            msgspec.to_builtins(request), kind, settings.max_queued_jobs
+        )
+        if job is None:
             raise ReelforgeError(
                 "QUEUE_FULL",
                 f"{settings.max_queued_jobs} jobs are already waiting; try again later",
             )
-        job = await self.repo.create_job(msgspec.to_builtins(request), kind)
         if api_key:  # before any await: the dispatcher must never see the job without it
             self._keys[job.id] = api_key
         await self.hub.publish(job.id, "job-status", {"status": "queued"})
@@ -173,6 +180,7 @@ class JobManager:
             raise ReelforgeError(
                 "JOB_STATE_CONFLICT", f"job is {job.status}; only failed or cancelled jobs retry"
             )
+        self._check_disk(await self.repo.load_settings())
         await self.repo.transition(
             job.id, ["failed", "cancelled"], "queued",
             error_code=None, error_message=None, remediation=None, finished_at=None,
@@ -257,8 +265,10 @@ class JobManager:
         kind = self.kinds.get(job.kind) or self.kinds["generate"]
         progress = ProgressPump(self, job.id, job.percent, kind.stages)
         workdir = self.workdir(job.id)
+        use_niceness(settings.render_niceness)  # this job's task only: FFmpeg yields to the UI
         try:
             request = kind.decode(job.request)
+            await asyncio.to_thread(self.reserve.take)  # given back after a full disk
             self._check_disk(settings)
             ctx = StageContext(
                 workdir=workdir,
@@ -267,6 +277,7 @@ class JobManager:
                 cancel=self._cancels[job.id],
                 log=progress.log,
                 warn=progress.warn,
+                workers=render_workers(settings.render_workers),
                 ai=await self._session(job, kind, request, key, progress.warn),
             )
             try:
@@ -316,22 +327,44 @@ class JobManager:
             await progress.drain()
             await asyncio.to_thread(remove_partials, workdir)
             error = ReelforgeError("INTERNAL_ERROR", f"unexpected {type(exc).__name__}")
-            if isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
+            if is_disk_full(exc):  # ENOSPC from a stage, SQLITE_FULL from the database
                 error = ReelforgeError("DISK_FULL", "the disk is full")
             await self._fail(job.id, error, progress.stage)
 
     async def _fail(self, job_id: str, exc: ReelforgeError, stage: str | None = None) -> None:
+        """Record the failure, even on a disk filled to the last byte (see DiskReserve).
+
+        If the database still cannot be written, the job stays `running` in it and the next
+        start's recovery takes it up; the events are best effort.
+        """
         remediation = CATALOGUE[exc.code].remediation
-        await self.repo.transition(
-            job_id, ["running", "queued"], "failed",
-            error_code=exc.code, error_message=exc.detail, remediation=remediation,
-            finished_at=now(), eta_sec=None,
-        )  # fmt: skip
-        await self.hub.publish(job_id, "job-status", {"status": "failed"})
-        await self.hub.publish(
-            job_id, "job-failed",
-            {"code": exc.code, "message": exc.detail, "remediation": remediation, "stage": stage},
-        )  # fmt: skip
+        for attempt in range(FAIL_ATTEMPTS):
+            try:
+                await self.repo.transition(
+                    job_id, ["running", "queued"], "failed",
+                    error_code=exc.code, error_message=exc.detail, remediation=remediation,
+                    finished_at=now(), eta_sec=None,
+                )  # fmt: skip
+                break
+            except Exception as error:
+                if not is_disk_full(error) or attempt == FAIL_ATTEMPTS - 1:
+                    log.exception("could not record the failure of job %s", job_id)
+                    return
+                if not await asyncio.to_thread(self.reserve.release):
+                    await asyncio.sleep(1.0)  # no reserve left: wait for space to come back
+        try:
+            await self.hub.publish(job_id, "job-status", {"status": "failed"})
+            await self.hub.publish(
+                job_id, "job-failed",
+                {"code": exc.code, "message": exc.detail, "remediation": remediation,
+                 "stage": stage},
+            )  # fmt: skip
+        except Exception as error:
+            if not is_disk_full(error):
+                raise
+            log.warning(
+                "job %s failed (%s); its events were not stored: disk full", job_id, exc.code
+            )
 
     def _check_disk(self, settings: Settings) -> None:
         free_mb = shutil.disk_usage(self.paths.root).free // (1024 * 1024)
@@ -440,12 +473,19 @@ class ProgressPump:
         repo, hub = self._manager.repo, self._manager.hub
         while (item := await self._queue.get()) is not None:
             type_, data = item
-            if type_ == "step-progress":
-                await repo.update_job(
-                    self._job_id,
-                    stage=data["stage"],
-                    percent=data["percent"],
-                    message=data["message"],
-                    eta_sec=data["etaSec"],
-                )
-            await hub.publish(self._job_id, type_, data)
+            try:
+                if type_ == "step-progress":
+                    await repo.update_job(
+                        self._job_id,
+                        stage=data["stage"],
+                        percent=data["percent"],
+                        message=data["message"],
+                        eta_sec=data["etaSec"],
+                    )
+                await hub.publish(self._job_id, type_, data)
+            except Exception as exc:
+                # Progress is not worth a job: on a full disk the job's own outcome (DISK_FULL)
+                # is recorded by the manager; here the event is dropped.
+                if not is_disk_full(exc):
+                    raise
+                log.warning("job %s: %s event dropped, the disk is full", self._job_id, type_)

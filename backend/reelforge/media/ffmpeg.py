@@ -16,6 +16,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,35 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+# How much lower than the server's own CPU priority new FFmpeg children run (POSIX `nice`). The
+# job manager sets it for each job's task (asyncio copies the context into every task, so it never
+# reaches request handlers): renders and exports then yield the cores to the server's event loop
+# and to interactive work such as preview frames, which keep the normal priority.
+_niceness: ContextVar[int] = ContextVar("reelforge_ffmpeg_niceness", default=0)
+
+
+def use_niceness(niceness: int) -> None:
+    """FFmpeg started from now on in the current task (and tasks it creates) runs at `niceness`."""
+    _niceness.set(max(0, niceness))
+
+
+def _lower_priority(niceness: int) -> None:  # pragma: no cover - runs in the child
+    with contextlib.suppress(OSError):
+        os.nice(niceness)
+
+
 def _preexec() -> Callable[[], None] | None:
-    return _die_with_parent if sys.platform.startswith("linux") else None
+    linux = sys.platform.startswith("linux")
+    niceness = _niceness.get() if hasattr(os, "nice") else 0
+    if not niceness:
+        return _die_with_parent if linux else None
+
+    def prepare() -> None:  # pragma: no cover - runs in the child between fork and exec
+        if linux:
+            _die_with_parent()
+        _lower_priority(niceness)
+
+    return prepare
 
 
 async def spawn(args: Sequence[str], *, cwd: Path | None = None) -> asyncio.subprocess.Process:
@@ -129,8 +157,19 @@ def ffmpeg_error(returncode: int, stderr: str) -> ReelforgeError:
         return ReelforgeError("DISK_FULL", "the disk filled up while FFmpeg was writing")
     lines = [line for line in stderr.splitlines() if line.strip()][-5:]
     return ReelforgeError(
-        "FFMPEG_FAILED", f"FFmpeg exited with {returncode}: " + " | ".join(lines)[-600:]
+        "FFMPEG_FAILED", f"FFmpeg {exit_description(returncode)}: " + " | ".join(lines)[-600:]
     )
+
+
+def exit_description(returncode: int) -> str:
+    """How a child ended, for people: `exited with 1`, `crashed (killed by SIGSEGV)`."""
+    if returncode >= 0:
+        return f"exited with {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    return f"crashed (killed by {name})"
 
 
 async def _read_progress(

@@ -8,6 +8,7 @@ Writes go through `write()`, which serialises writers with a lock and wraps them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -62,19 +63,27 @@ class Database:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                await self._writer.commit()
             except BaseException:
-                await self._writer.rollback()
+                # Also when COMMIT itself failed (a full disk): a transaction left open would
+                # make every later BEGIN fail.
+                with contextlib.suppress(Exception):
+                    await self._writer.rollback()
                 raise
-            await self._writer.commit()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        """Run a query to its end in one call on the reader's thread.
+
+        A cursor left open between awaits would keep the reader's read transaction (its WAL
+        snapshot) open while other reads run on the same connection, so a read just after a
+        commit could miss it; a statement that always completes before the next starts can't.
+        """
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+        """The first row of a query (meant for queries of one row), like `fetchall`."""
+        rows = await self._reader.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
