@@ -24,7 +24,7 @@ from reelforge.api.access import AccessPolicy
 from reelforge.api.ai import AiController
 from reelforge.api.assets import AssetController
 from reelforge.api.deps import provide_services
-from reelforge.api.docs import assets_router, openapi_config
+from reelforge.api.docs import assets_router, document_problems, openapi_config
 from reelforge.api.events import JobEventsController
 from reelforge.api.exports import ExportController
 from reelforge.api.guard import GuardMiddleware
@@ -176,4 +176,5 @@ def create_app(
     # Around the whole handler, not as route middleware: the guard must also answer for paths
     # that match no route (route middleware runs only after routing succeeded).
     app.asgi_handler = GuardMiddleware(app.asgi_handler, policy or AccessPolicy())
+    document_problems(app)
     return app

@@ -15,6 +15,7 @@ from reelforge.api.ai_schemas import (
     LastCall,
     RoleHealth,
 )
+from reelforge.api.docs import problems
 from reelforge.api.jobs import job_view
 from reelforge.api.provider_headers import check_key_scope, read_provider_headers
 from reelforge.api.schemas import JobView
@@ -85,7 +86,20 @@ class AiController(Controller):
         operations = await services.ai_log.recent(limit, job_id, role)
         return AiTimeline(operations=operations)
 
-    @post("/generate", status_code=HTTP_202_ACCEPTED, summary="AI region edit: render variants")
+    @post(
+        "/generate",
+        status_code=HTTP_202_ACCEPTED,
+        summary="AI region edit: render variants",
+        opt=problems(
+            "PROJECT_NOT_FOUND",
+            "ASSET_NOT_FOUND",
+            "VERSION_CONFLICT",
+            "TIMELINE_EMPTY",
+            "EDIT_OUT_OF_RANGE",
+            "QUEUE_FULL",
+            "DISK_FULL",
+        ),
+    )
     async def generate(
         self,
         request: Request,  # type: ignore[type-arg]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post, route
 from litestar.enums import HttpMethod
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import Parameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import (
     AssetList,
     AssetUpdate,
@@ -17,10 +27,11 @@ from reelforge.api.editing_schemas import (
     SegmentView,
     TimelineView,
 )
-from reelforge.api.media import data_file, serve_file
+from reelforge.api.media import data_file, file_responses, serve_file
 from reelforge.api.projects import ProjectId, timeline_view
 from reelforge.api.schemas import Camel, Deleted
-from reelforge.api.uploads import receive_upload
+from reelforge.api.uploads import receive_upload, safe_filename
+from reelforge.errors import ReelforgeError
 from reelforge.services import Services
 from reelforge.store.records import AssetRecord
 from reelforge.store.repository import new_id
@@ -28,6 +39,18 @@ from reelforge.store.repository import new_id
 AssetId = Annotated[str, Parameter(description="Asset id", max_length=64)]
 MIMES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
          ".webm": "video/webm", ".mkv": "video/x-matroska"}  # fmt: skip
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload handler streams its body itself, so Litestar cannot see it: document it."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        form = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={"file": file})
+        self.request_body = RequestBody(
+            content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True
+        )
 
 
 class UploadResult(Camel):
@@ -47,8 +70,12 @@ class AssetController(Controller):
     @post(
         "/projects/{project_id:str}/assets",
         status_code=HTTP_201_CREATED,
+        opt=problems(
+            "MALFORMED_UPLOAD", "MEDIA_UNREADABLE", "DISK_FULL", "FFMPEG_MISSING", "FFMPEG_FAILED"
+        ),
         request_max_body_size=None,  # the settings' upload limit applies, while streaming
         summary="Upload a video (multipart field `file`); it is appended to the timeline",
+        operation_class=UploadOperation,
     )
     async def upload(
         self,
@@ -89,12 +116,21 @@ class AssetController(Controller):
     @patch("/assets/{asset_id:str}", summary="Rename an asset")
     async def update(self, services: Services, asset_id: AssetId, data: AssetUpdate) -> AssetView:
         await _asset(services, asset_id)
-        await services.projects.update_asset(asset_id, name=data.name)
+        # Cleaned as an upload's file name is: no control or bidi characters, no folders.
+        name = safe_filename(data.name, fallback="")
+        if not name:
+            raise ReelforgeError(
+                "VALIDATION_FAILED",
+                "name: nothing printable is left once control characters are removed",
+                errors=[{"field": "name", "message": "the name has no printable characters"}],
+            )
+        await services.projects.update_asset(asset_id, name=name)
         return AssetView.of(await _asset(services, asset_id))
 
     @delete(
         "/assets/{asset_id:str}",
         status_code=HTTP_200_OK,
+        opt=problems("ASSET_IN_USE"),
         summary="Delete an asset that is not on the current timeline",
     )
     async def remove(self, services: Services, asset_id: AssetId) -> Deleted:
@@ -103,8 +139,10 @@ class AssetController(Controller):
 
     @route(
         "/assets/{asset_id:str}/file",
+        opt=problems("MEDIA_NOT_FOUND", "RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="Stream the asset's video (supports Range)",
+        responses=file_responses("video/*", "The video"),
     )
     async def file(
         self,
@@ -119,8 +157,10 @@ class AssetController(Controller):
 
     @route(
         "/assets/{asset_id:str}/thumbnail",
+        opt=problems("MEDIA_NOT_FOUND", "RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="The asset's thumbnail (JPEG)",
+        responses=file_responses("image/jpeg", "The thumbnail"),
     )
     async def thumbnail(
         self,

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import ExportList, ExportView
 from reelforge.api.events import LastEventId, sse_response
 from reelforge.api.schemas import Deleted
@@ -79,7 +80,20 @@ class ExportController(Controller):
     path = "/api/exports"
     tags = ["exports"]
 
-    @post("/", status_code=HTTP_202_ACCEPTED, summary="Export a project's timeline")
+    @post(
+        "/",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Export a project's timeline",
+        opt=problems(
+            "PROJECT_NOT_FOUND",
+            "ASSET_NOT_FOUND",
+            "VERSION_CONFLICT",
+            "TIMELINE_EMPTY",
+            "EDIT_OUT_OF_RANGE",
+            "QUEUE_FULL",
+            "DISK_FULL",
+        ),
+    )
     async def create(self, services: Services, data: ExportCreate) -> ExportView:
         project = await services.timeline.project(data.project_id)
         check_version(project, data.expected_version)
@@ -109,12 +123,22 @@ class ExportController(Controller):
     async def get_export(self, services: Services, export_id: ExportId) -> ExportView:
         return await export_view(services, await _export(services, export_id))
 
-    @post("/{export_id:str}/cancel", status_code=HTTP_200_OK, summary="Cancel an export")
+    @post(
+        "/{export_id:str}/cancel",
+        status_code=HTTP_200_OK,
+        summary="Cancel an export",
+        opt=problems("JOB_STATE_CONFLICT"),
+    )
     async def cancel(self, services: Services, export_id: ExportId) -> ExportView:
         await _export(services, export_id)
         return await export_view(services, await services.manager.cancel(export_id))
 
-    @delete("/{export_id:str}", status_code=HTTP_200_OK, summary="Delete an export and its file")
+    @delete(
+        "/{export_id:str}",
+        status_code=HTTP_200_OK,
+        summary="Delete an export and its file",
+        opt=problems("JOB_STATE_CONFLICT"),
+    )
     async def remove(self, services: Services, export_id: ExportId) -> Deleted:
         await _export(services, export_id)
         await services.manager.delete(export_id)

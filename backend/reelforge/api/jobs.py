@@ -9,6 +9,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from reelforge.api.docs import problems
 from reelforge.api.provider_headers import apply_headers, check_key_scope, read_provider_headers
 from reelforge.api.schemas import (
     ArtifactView,
@@ -56,7 +57,12 @@ class JobController(Controller):
     path = "/api/jobs"
     tags = ["jobs"]
 
-    @post("/", status_code=HTTP_202_ACCEPTED, summary="Create a generation job")
+    @post(
+        "/",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Create a generation job",
+        opt=problems("QUEUE_FULL", "DISK_FULL"),
+    )
     async def create(
         self,
         request: Request,  # type: ignore[type-arg]
@@ -91,12 +97,22 @@ class JobController(Controller):
     async def get_job(self, services: Services, job_id: JobId) -> JobView:
         return await job_view(services, await _job(services, job_id))
 
-    @post("/{job_id:str}/cancel", status_code=HTTP_200_OK, summary="Cancel a job")
+    @post(
+        "/{job_id:str}/cancel",
+        status_code=HTTP_200_OK,
+        summary="Cancel a job",
+        opt=problems("JOB_STATE_CONFLICT"),
+    )
     async def cancel(self, services: Services, job_id: JobId) -> JobView:
         await _job(services, job_id)
         return await job_view(services, await services.manager.cancel(job_id))
 
-    @post("/{job_id:str}/retry", status_code=HTTP_202_ACCEPTED, summary="Retry from checkpoint")
+    @post(
+        "/{job_id:str}/retry",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Retry from checkpoint",
+        opt=problems("JOB_STATE_CONFLICT", "QUEUE_FULL", "DISK_FULL"),
+    )
     async def retry(
         self,
         request: Request,  # type: ignore[type-arg]
@@ -119,7 +135,12 @@ class JobController(Controller):
             services, await services.manager.retry(job_id, api_key=headers.api_key)
         )
 
-    @delete("/{job_id:str}", status_code=HTTP_200_OK, summary="Delete a job and its files")
+    @delete(
+        "/{job_id:str}",
+        status_code=HTTP_200_OK,
+        summary="Delete a job and its files",
+        opt=problems("JOB_STATE_CONFLICT"),
+    )
     async def remove(self, services: Services, job_id: JobId) -> Deleted:
         await _job(services, job_id)
         await services.manager.delete(job_id)
@@ -130,7 +151,7 @@ class JobController(Controller):
         await _job(services, job_id)
         return [ArtifactView.of(a) for a in await services.repo.artifacts_for(job_id)]
 
-    @get("/{job_id:str}/script", summary="The narration script")
+    @get("/{job_id:str}/script", summary="The narration script", opt=problems("JOB_STATE_CONFLICT"))
     async def script(self, services: Services, job_id: JobId) -> Script:
         await _job(services, job_id)
         path = services.manager.workdir(job_id) / script.OUTPUT
@@ -138,7 +159,11 @@ class JobController(Controller):
             raise ReelforgeError("JOB_STATE_CONFLICT", "the script has not been written yet")
         return read_struct(path, Script)
 
-    @get("/{job_id:str}/content", summary="Scenes with their visuals and timing")
+    @get(
+        "/{job_id:str}/content",
+        summary="Scenes with their visuals and timing",
+        opt=problems("JOB_STATE_CONFLICT"),
+    )
     async def content(self, services: Services, job_id: JobId) -> JobContent:
         await _job(services, job_id)
         workdir = services.manager.workdir(job_id)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from reelforge.api.docs import problems
 from reelforge.errors import ReelforgeError
 from reelforge.media.ranges import (
     content_disposition,
@@ -28,6 +30,26 @@ from reelforge.services import Services
 from reelforge.store.records import ArtifactRecord
 
 Download = Annotated[bool, Parameter(query="download", required=False)]
+# What a job's artifacts are: videos, GIF exports, the thumbnail, captions and the script.
+ARTIFACT_TYPES = "video/mp4, video/webm, image/gif, image/jpeg, application/x-subrip, text/vtt"
+
+
+def file_responses(media_type: str, what: str) -> dict[int, ResponseSpec]:
+    """The answers of `serve_file` for the OpenAPI document: the whole file, a byte range of it
+    (with Content-Range), or 304 when If-None-Match names its ETag. A file of any type (`*/*`:
+    a job's script is JSON) gets no body schema; a video or an image is a binary string."""
+    body: Any = Any if media_type == "*/*" else bytes
+
+    def spec(description: str) -> ResponseSpec:
+        return ResponseSpec(
+            body, description=description, media_type=media_type, generate_examples=False
+        )
+
+    return {
+        200: spec(f"{what} (HEAD: headers only)"),
+        206: spec(f"The byte range of {what.lower()} that Range asked for"),
+        304: ResponseSpec(None, description="Not modified: If-None-Match matched the ETag"),
+    }
 
 
 def data_file(services: Services, relative: str | None, missing: str) -> Path:
@@ -97,8 +119,10 @@ class MediaController(Controller):
 
     @route(
         "/api/media/{media_id:str}",
+        opt=problems("RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="Stream or download a job's output (supports Range)",
+        responses=file_responses("*/*", f"The file ({ARTIFACT_TYPES}, application/json)"),
     )
     async def media(
         self,
@@ -112,8 +136,10 @@ class MediaController(Controller):
 
     @route(
         "/api/video/{filename:str}",
+        opt=problems("RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="Stream a rendered file by its file name (supports Range)",
+        responses=file_responses("*/*", f"The file ({ARTIFACT_TYPES}, application/json)"),
     )
     async def video(
         self,

@@ -10,8 +10,9 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import FrameRequest, FrameView, StripRequest, StripView
-from reelforge.api.media import serve_file
+from reelforge.api.media import file_responses, serve_file
 from reelforge.api.projects import ProjectId
 from reelforge.errors import ReelforgeError
 from reelforge.services import Services
@@ -23,6 +24,13 @@ class PreviewController(Controller):
 
     @post(
         "/projects/{project_id:str}/preview/frame",
+        opt=problems(
+            "TIMELINE_EMPTY",
+            "EDIT_OUT_OF_RANGE",
+            "ASSET_NOT_FOUND",
+            "FFMPEG_MISSING",
+            "FFMPEG_FAILED",
+        ),
         status_code=HTTP_200_OK,
         summary="The frame the current timeline shows at `ts`",
     )
@@ -35,6 +43,13 @@ class PreviewController(Controller):
 
     @post(
         "/projects/{project_id:str}/preview/strip",
+        opt=problems(
+            "TIMELINE_EMPTY",
+            "EDIT_OUT_OF_RANGE",
+            "ASSET_NOT_FOUND",
+            "FFMPEG_MISSING",
+            "FFMPEG_FAILED",
+        ),
         status_code=HTTP_200_OK,
         summary="Frames of the current timeline every 1/fps seconds from start to end",
     )
@@ -47,8 +62,10 @@ class PreviewController(Controller):
 
     @route(
         "/previews/{name:str}",
+        opt=problems("MEDIA_NOT_FOUND", "RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="A cached preview frame (JPEG)",
+        responses=file_responses("image/jpeg", "The frame"),
     )
     async def image(
         self,

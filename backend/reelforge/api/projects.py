@@ -11,6 +11,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import (
     AddSegment,
     Expected,
@@ -57,7 +58,19 @@ class ProjectController(Controller):
     path = "/api/projects"
     tags = ["projects"]
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Create a project (optionally from a job)")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Create a project (optionally from a job)",
+        opt=problems(
+            "JOB_NOT_FOUND",
+            "JOB_STATE_CONFLICT",
+            "MEDIA_UNREADABLE",
+            "DISK_FULL",
+            "FFMPEG_MISSING",
+            "FFMPEG_FAILED",
+        ),
+    )
     async def create(self, services: Services, data: ProjectCreate) -> ProjectView:
         if data.from_job_id is not None:
             return ProjectView.of(await _from_job(services, data))
@@ -111,6 +124,7 @@ class ProjectController(Controller):
 
     @post(
         "/{project_id:str}/timeline/segments",
+        opt=problems("ASSET_NOT_FOUND", "VERSION_CONFLICT", "EDIT_OUT_OF_RANGE"),
         status_code=HTTP_201_CREATED,
         summary="Put (a range of) an asset on the timeline",
     )
@@ -130,6 +144,7 @@ class ProjectController(Controller):
 
     @post(
         "/{project_id:str}/timeline/reorder",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_NOT_FOUND"),
         status_code=HTTP_200_OK,
         summary="Reorder the segments (list every segment id once)",
     )
@@ -141,14 +156,24 @@ class ProjectController(Controller):
         )
         return await timeline_view(services, timeline)
 
-    @post("/{project_id:str}/timeline/undo", status_code=HTTP_200_OK, summary="Undo one edit")
+    @post(
+        "/{project_id:str}/timeline/undo",
+        status_code=HTTP_200_OK,
+        summary="Undo one edit",
+        opt=problems("NOTHING_TO_UNDO", "VERSION_CONFLICT"),
+    )
     async def undo(
         self, services: Services, project_id: ProjectId, data: Expected | None = None
     ) -> TimelineView:
         expected = data.expected_version if data else None
         return await timeline_view(services, await services.timeline.undo(project_id, expected))
 
-    @post("/{project_id:str}/timeline/redo", status_code=HTTP_200_OK, summary="Redo one edit")
+    @post(
+        "/{project_id:str}/timeline/redo",
+        status_code=HTTP_200_OK,
+        summary="Redo one edit",
+        opt=problems("NOTHING_TO_REDO", "VERSION_CONFLICT"),
+    )
     async def redo(
         self, services: Services, project_id: ProjectId, data: Expected | None = None
     ) -> TimelineView:

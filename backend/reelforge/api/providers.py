@@ -19,6 +19,7 @@ from reelforge.api.ai_schemas import (
     ValidateRequest,
     ValidationView,
 )
+from reelforge.api.docs import problems
 from reelforge.api.provider_headers import read_provider_headers
 from reelforge.errors import ReelforgeError
 from reelforge.models import ProviderChoice
@@ -113,7 +114,12 @@ class ProviderController(Controller):
         status = await asyncio.to_thread(keys.status)
         return ProviderList(providers=views, selected=selected, keyring=KeyringView(**status))
 
-    @post("/validate", status_code=HTTP_200_OK, summary="Check reachability, key and model")
+    @post(
+        "/validate",
+        status_code=HTTP_200_OK,
+        summary="Check reachability, key and model",
+        opt=problems("PROVIDER_NOT_FOUND"),
+    )
     async def validate(
         self,
         request: Request,  # type: ignore[type-arg]
@@ -169,7 +175,11 @@ class ProviderController(Controller):
         source = "header" if header_key else ("keyring" if stored else "none")
         return ValidationView.of(check, role, source)
 
-    @put("/{name:str}/key", summary="Store a provider's API key in the OS keyring")
+    @put(
+        "/{name:str}/key",
+        summary="Store a provider's API key in the OS keyring",
+        opt=problems("KEYRING_UNAVAILABLE"),
+    )
     async def store_key(self, services: Services, name: ProviderPath, data: KeyRequest) -> KeyView:
         """Refused with KEYRING_UNAVAILABLE when no secure keyring exists: keys are never
         written to Reelforge's own files."""
@@ -183,7 +193,12 @@ class ProviderController(Controller):
         await asyncio.to_thread(keys.store, entry.name, data.api_key)
         return KeyView(provider=entry.name, has_key=True)
 
-    @delete("/{name:str}/key", status_code=HTTP_200_OK, summary="Remove a stored API key")
+    @delete(
+        "/{name:str}/key",
+        status_code=HTTP_200_OK,
+        summary="Remove a stored API key",
+        opt=problems("KEYRING_UNAVAILABLE"),
+    )
     async def forget_key(self, services: Services, name: ProviderPath) -> KeyView:
         entry = _known(name)
         await asyncio.to_thread(keys.forget, entry.name)

@@ -8,6 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import (
     GradePreviewView,
     GradeRequest,
@@ -39,7 +40,12 @@ class SegmentController(Controller):
         timeline = await services.projects.timeline(project)
         return SegmentView.of(segment, project.fps, timeline)
 
-    @post("/{segment_id:str}/split", status_code=HTTP_200_OK, summary="Split at a source time")
+    @post(
+        "/{segment_id:str}/split",
+        status_code=HTTP_200_OK,
+        summary="Split at a source time",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_INACTIVE", "EDIT_OUT_OF_RANGE"),
+    )
     async def split(
         self, services: Services, segment_id: SegmentId, data: SplitRequest
     ) -> SplitResult:
@@ -52,7 +58,12 @@ class SegmentController(Controller):
             right=SegmentView.of(right, timeline.fps, timeline),
         )
 
-    @post("/{segment_id:str}/trim", status_code=HTTP_200_OK, summary="Set new in and out points")
+    @post(
+        "/{segment_id:str}/trim",
+        status_code=HTTP_200_OK,
+        summary="Set new in and out points",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_INACTIVE", "EDIT_OUT_OF_RANGE"),
+    )
     async def trim(
         self, services: Services, segment_id: SegmentId, data: TrimRequest
     ) -> SegmentResult:
@@ -62,7 +73,10 @@ class SegmentController(Controller):
         return await segment_result(services, timeline, segment.id)
 
     @delete(
-        "/{segment_id:str}", status_code=HTTP_200_OK, summary="Remove from the timeline (undoable)"
+        "/{segment_id:str}",
+        status_code=HTTP_200_OK,
+        summary="Remove from the timeline (undoable)",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_INACTIVE", "EDIT_OUT_OF_RANGE"),
     )
     async def remove(
         self,
@@ -75,7 +89,12 @@ class SegmentController(Controller):
         timeline = await services.timeline.delete(segment_id, expected_version)
         return await timeline_view(services, timeline)
 
-    @post("/{segment_id:str}/move", status_code=HTTP_200_OK, summary="Move to a position")
+    @post(
+        "/{segment_id:str}/move",
+        status_code=HTTP_200_OK,
+        summary="Move to a position",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_INACTIVE", "EDIT_OUT_OF_RANGE"),
+    )
     async def move(
         self, services: Services, segment_id: SegmentId, data: MoveRequest
     ) -> TimelineView:
@@ -84,6 +103,7 @@ class SegmentController(Controller):
 
     @post(
         "/{segment_id:str}/color-grade",
+        opt=problems("VERSION_CONFLICT", "SEGMENT_INACTIVE", "EDIT_OUT_OF_RANGE"),
         status_code=HTTP_200_OK,
         summary="Replace the segment by a graded copy (undoable)",
     )
@@ -110,6 +130,7 @@ class SegmentController(Controller):
 
     @post(
         "/{segment_id:str}/grade-preview",
+        opt=problems("EDIT_OUT_OF_RANGE", "MEDIA_NOT_FOUND", "FFMPEG_MISSING", "FFMPEG_FAILED"),
         status_code=HTTP_200_OK,
         summary="One frame of the segment with a grade applied; changes nothing",
     )

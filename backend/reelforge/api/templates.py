@@ -10,6 +10,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import Description, Name, ProjectView, Strict
 from reelforge.api.jobs import job_view
 from reelforge.api.provider_headers import apply_headers, read_provider_headers
@@ -127,7 +128,11 @@ class TemplateController(Controller):
     async def get_template(self, services: Services, template_id: TemplateId) -> TemplateView:
         return TemplateView.of(await _template(services, template_id))
 
-    @put("/{template_id:str}", summary="Change a template (fields left out keep their value)")
+    @put(
+        "/{template_id:str}",
+        summary="Change a template (fields left out keep their value)",
+        opt=problems("TEMPLATE_READ_ONLY"),
+    )
     async def update(
         self, services: Services, template_id: TemplateId, data: TemplateUpdate
     ) -> TemplateView:
@@ -141,13 +146,19 @@ class TemplateController(Controller):
             changes["body"] = as_dict(data.body)
         return TemplateView.of(await services.templates.update(template_id, **changes))
 
-    @delete("/{template_id:str}", status_code=HTTP_200_OK, summary="Delete a template")
+    @delete(
+        "/{template_id:str}",
+        status_code=HTTP_200_OK,
+        summary="Delete a template",
+        opt=problems("TEMPLATE_READ_ONLY"),
+    )
     async def remove(self, services: Services, template_id: TemplateId) -> Deleted:
         await services.templates.delete(template_id)
         return Deleted(id=template_id, deleted=True)
 
     @post(
         "/{template_id:str}/apply",
+        opt=problems("PROJECT_NOT_FOUND", "QUEUE_FULL", "DISK_FULL"),
         status_code=HTTP_202_ACCEPTED,
         summary="Start a job from a template, or make it a project's defaults",
         description=(

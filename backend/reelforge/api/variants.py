@@ -9,6 +9,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from reelforge.aiedit.variants import Score
+from reelforge.api.docs import problems
 from reelforge.api.editing_schemas import Expected, SegmentView, TimelineView
 from reelforge.api.jobs import variant_view
 from reelforge.api.projects import timeline_view
@@ -35,7 +36,17 @@ class VariantController(Controller):
         return await variant_view(services, await services.variants.get(variant_id))
 
     @post(
-        "/{variant_id:str}/accept", status_code=HTTP_200_OK, summary="Put a variant on the timeline"
+        "/{variant_id:str}/accept",
+        status_code=HTTP_200_OK,
+        summary="Put a variant on the timeline",
+        opt=problems(
+            "VARIANT_STALE",
+            "VERSION_CONFLICT",
+            "MEDIA_UNREADABLE",
+            "DISK_FULL",
+            "FFMPEG_MISSING",
+            "FFMPEG_FAILED",
+        ),
     )
     async def accept(
         self, services: Services, variant_id: VariantId, data: Expected | None = None
@@ -51,7 +62,11 @@ class VariantController(Controller):
             segment=SegmentView.of(segment, timeline.fps, timeline),
         )
 
-    @get("/{variant_id:str}/score", summary="Score a variant against the prompt or the original")
+    @get(
+        "/{variant_id:str}/score",
+        summary="Score a variant against the prompt or the original",
+        opt=problems("JOB_NOT_FOUND", "FFMPEG_MISSING", "FFMPEG_FAILED"),
+    )
     async def score(
         self,
         request: Request,  # type: ignore[type-arg]
