@@ -14,11 +14,23 @@ FFmpeg command each (what a tool without proxies does).
 
 startup: the PyInstaller bundle's launch time against a minimal Litestar app bundled the same
 way (scripts/bench_startup.py).
+
+load: 200 requests/s of the UI's reads from a second process, open loop, during a 1080p render
+and against the idle server: p50/p95/p99/max and errors; then 100 SSE subscribers on one job
+(scripts/bench_load.py).
+
+scaling: 15, 60 and 240-second renders: seconds of render per second of video and peak RSS
+(flat means linear); the speed-up of parallel chunk rendering, 1 worker vs auto
+(scripts/bench_scaling.py).
+
+peers: one 30-second, 6-scene composition rendered by MoviePy (in its own .venv-peers) and by
+Reelforge, `moviepy/reelforge` (scripts/bench_peers.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -31,6 +43,13 @@ from pathlib import Path
 import httpx
 
 from reelforge.media.ffmpeg import locate_ffmpeg
+
+SUBCOMMANDS = {  # benchmarks that live in their own module, with their own options
+    "startup": "bench_startup",
+    "load": "bench_load",
+    "scaling": "bench_scaling",
+    "peers": "bench_peers",
+}
 
 BRIEF = {
     "brief": {
@@ -283,12 +302,12 @@ def bench_edit() -> dict[str, float]:
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["startup"]:  # the bundle's startup: scripts/bench_startup.py
-        from bench_startup import main as bench_startup_main
-
-        return bench_startup_main(sys.argv[2:])
+    if sys.argv[1:2] and sys.argv[1] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[sys.argv[1]])
+        code: int = module.main(sys.argv[2:])
+        return code
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", choices=["render", "edit", "startup"])
+    parser.add_argument("which", choices=["render", "edit", *SUBCOMMANDS])
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     results = bench_render() if args.which == "render" else bench_edit()

@@ -107,6 +107,13 @@ class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_on
     default_voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 500
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 8192
+    # FFmpeg processes a render or export runs side by side (scene chunks, clips). 0 = auto:
+    # one per core, at most 2 (each x264 already spreads over the cores). Lower it to leave
+    # CPU to other applications.
+    render_workers: Annotated[int, msgspec.Meta(ge=0, le=16)] = 0
+    # The `nice` value of the FFmpeg processes jobs start (POSIX; ignored on Windows): a render
+    # or export yields the CPU to the server and the UI. 0 = the server's own priority.
+    render_niceness: Annotated[int, msgspec.Meta(ge=0, le=19)] = 10
     providers: ProviderSettings = msgspec.field(default_factory=ProviderSettings)
 
 
@@ -130,6 +137,8 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
+    render_workers: Annotated[int, msgspec.Meta(ge=0, le=16)] | msgspec.UnsetType = msgspec.UNSET
+    render_niceness: Annotated[int, msgspec.Meta(ge=0, le=19)] | msgspec.UnsetType = msgspec.UNSET
     providers: ProviderSettings | msgspec.UnsetType = msgspec.UNSET
 
     def apply_to(self, current: Settings) -> Settings:

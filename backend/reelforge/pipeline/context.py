@@ -27,6 +27,19 @@ def _ignore_log(message: str) -> None:
     return None
 
 
+AUTO_WORKERS_MAX = 2
+
+
+def render_workers(setting: int = 0, cpus: int | None = None) -> int:
+    """How many FFmpeg renders run side by side: the `renderWorkers` setting, or for 0 (auto)
+    one per core up to AUTO_WORKERS_MAX. Parallel chunks pay off because zoompan, the captions
+    and the scaling run on one thread per FFmpeg; x264 itself already uses every core, so more
+    workers than that only add memory."""
+    if setting > 0:
+        return setting
+    return max(1, min(AUTO_WORKERS_MAX, cpus if cpus is not None else os.cpu_count() or 1))
+
+
 @dataclass
 class StageContext:
     workdir: Path
@@ -36,7 +49,7 @@ class StageContext:
     progress: StageProgress = _ignore_progress
     log: Callable[[str], None] = _ignore_log
     warn: Callable[[str], None] = _ignore_log
-    workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
+    workers: int = field(default_factory=render_workers)
     ai: Session = field(default_factory=offline_session)  # the job's AI providers
 
     def check_cancelled(self) -> None:

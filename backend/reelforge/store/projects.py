@@ -65,15 +65,14 @@ def _version(row: aiosqlite.Row) -> VersionInfo:
     )
 
 
+# Each query runs to its end in one call (see Database.fetchall: an open cursor on the shared
+# reader would pin an old snapshot for the other reads).
 async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> aiosqlite.Row | None:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
+    return next(iter(await conn.execute_fetchall(sql, tuple(params))), None)
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> list[aiosqlite.Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
+    return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
 class ProjectStore:

@@ -50,8 +50,21 @@ class Repository:
     # jobs
 
     async def create_job(self, request: dict[str, Any], kind: str = "generate") -> JobRecord:
+        job = await self.create_job_if_room(request, kind, max_queued=None)
+        assert job is not None
+        return job
+
+    async def create_job_if_room(
+        self, request: dict[str, Any], kind: str, max_queued: int | None
+    ) -> JobRecord | None:
+        """A new queued job, or None if `max_queued` jobs are already queued. The count and the
+        insert share one write transaction, so racing submits can't overshoot the limit."""
         job_id, stamp = new_id(), now()
         async with self.db.write() as conn:
+            if max_queued is not None:
+                count = "SELECT count(*) FROM jobs WHERE status = 'queued'"
+                if next(iter(await conn.execute_fetchall(count)))[0] >= max_queued:
+                    return None
             await conn.execute(
                 "INSERT INTO jobs (id, kind, status, request, created_at, updated_at) "
                 "VALUES (?, ?, 'queued', ?, ?, ?)",
