@@ -15,7 +15,7 @@ from reelforge.api.ai_schemas import (
     LastCall,
     RoleHealth,
 )
-from reelforge.api.docs import problems
+from reelforge.api.docs import TIMELINE_JOB_PROBLEMS, problems
 from reelforge.api.jobs import job_view
 from reelforge.api.provider_headers import check_key_scope, read_provider_headers
 from reelforge.api.schemas import JobView
@@ -90,15 +90,7 @@ class AiController(Controller):
         "/generate",
         status_code=HTTP_202_ACCEPTED,
         summary="AI region edit: render variants",
-        opt=problems(
-            "PROJECT_NOT_FOUND",
-            "ASSET_NOT_FOUND",
-            "VERSION_CONFLICT",
-            "TIMELINE_EMPTY",
-            "EDIT_OUT_OF_RANGE",
-            "QUEUE_FULL",
-            "DISK_FULL",
-        ),
+        opt=problems(*TIMELINE_JOB_PROBLEMS),
     )
     async def generate(
         self,

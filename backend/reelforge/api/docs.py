@@ -87,6 +87,19 @@ def problems(*codes: str) -> dict[str, Any]:
     return {PROBLEMS_OPT: codes}
 
 
+# What a job that renders a range of a project's timeline (an export, an AI region edit) can
+# be refused with when it is submitted.
+TIMELINE_JOB_PROBLEMS = (
+    "PROJECT_NOT_FOUND",
+    "ASSET_NOT_FOUND",
+    "VERSION_CONFLICT",
+    "TIMELINE_EMPTY",
+    "EDIT_OUT_OF_RANGE",
+    "QUEUE_FULL",
+    "DISK_FULL",
+)
+
+
 def problem_responses(codes: Iterable[str]) -> dict[int, ResponseSpec]:
     """One problem+json response per status, its description naming the codes it carries."""
     by_status: dict[int, list[str]] = defaultdict(list)

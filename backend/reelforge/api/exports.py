@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from reelforge.api.docs import problems
+from reelforge.api.docs import TIMELINE_JOB_PROBLEMS, problems
 from reelforge.api.editing_schemas import ExportList, ExportView
 from reelforge.api.events import LastEventId, sse_response
 from reelforge.api.schemas import Deleted
@@ -84,15 +84,7 @@ class ExportController(Controller):
         "/",
         status_code=HTTP_202_ACCEPTED,
         summary="Export a project's timeline",
-        opt=problems(
-            "PROJECT_NOT_FOUND",
-            "ASSET_NOT_FOUND",
-            "VERSION_CONFLICT",
-            "TIMELINE_EMPTY",
-            "EDIT_OUT_OF_RANGE",
-            "QUEUE_FULL",
-            "DISK_FULL",
-        ),
+        opt=problems(*TIMELINE_JOB_PROBLEMS),
     )
     async def create(self, services: Services, data: ExportCreate) -> ExportView:
         project = await services.timeline.project(data.project_id)

@@ -17,6 +17,11 @@ from reelforge.api.projects import ProjectId
 from reelforge.errors import ReelforgeError
 from reelforge.services import Services
 
+# A preview of the current timeline: what reading a source frame can answer.
+FRAME_PROBLEMS = problems(
+    "TIMELINE_EMPTY", "EDIT_OUT_OF_RANGE", "ASSET_NOT_FOUND", "FFMPEG_MISSING", "FFMPEG_FAILED"
+)
+
 
 class PreviewController(Controller):
     path = "/api"
@@ -24,13 +29,7 @@ class PreviewController(Controller):
 
     @post(
         "/projects/{project_id:str}/preview/frame",
-        opt=problems(
-            "TIMELINE_EMPTY",
-            "EDIT_OUT_OF_RANGE",
-            "ASSET_NOT_FOUND",
-            "FFMPEG_MISSING",
-            "FFMPEG_FAILED",
-        ),
+        opt=FRAME_PROBLEMS,
         status_code=HTTP_200_OK,
         summary="The frame the current timeline shows at `ts`",
     )
@@ -43,13 +42,7 @@ class PreviewController(Controller):
 
     @post(
         "/projects/{project_id:str}/preview/strip",
-        opt=problems(
-            "TIMELINE_EMPTY",
-            "EDIT_OUT_OF_RANGE",
-            "ASSET_NOT_FOUND",
-            "FFMPEG_MISSING",
-            "FFMPEG_FAILED",
-        ),
+        opt=FRAME_PROBLEMS,
         status_code=HTTP_200_OK,
         summary="Frames of the current timeline every 1/fps seconds from start to end",
     )
