@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -89,6 +90,31 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+def run_brief(
+    client: httpx.Client, request: dict[str, Any]
+) -> tuple[float, float, dict[str, float]]:
+    """Submit a brief and poll it to its end: wall seconds, the video's seconds, and when (in
+    seconds after the submit) each stage was first seen. Exits if the job did not complete."""
+    started = time.perf_counter()
+    job_id = client.post("/api/jobs", json=request).json()["id"]
+    stages: dict[str, float] = {}
+    while True:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["stage"] and job["stage"] not in stages:
+            stages[job["stage"]] = time.perf_counter() - started
+        if job["status"] in TERMINAL:
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    if job["status"] != "completed":
+        raise SystemExit(f"render failed: {job['error']}")
+    video: float = client.get(f"/api/jobs/{job_id}/content").json()["durationSec"]
+    return wall, video, stages
+
+
 def floor(ffmpeg: str, work: Path, duration: float, strict: bool) -> float:
     still = work / "still.png"
     if not still.exists():
@@ -127,17 +153,7 @@ def bench_render() -> dict[str, float]:
         proc, port, _ = start_server(work / "data")
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                started = time.perf_counter()
-                job_id = client.post("/api/jobs", json=BRIEF).json()["id"]
-                while True:
-                    job = client.get(f"/api/jobs/{job_id}").json()
-                    if job["status"] in ("completed", "failed", "cancelled"):
-                        break
-                    time.sleep(0.1)
-                render = time.perf_counter() - started
-                if job["status"] != "completed":
-                    raise SystemExit(f"render failed: {job['error']}")
-                duration = client.get(f"/api/jobs/{job_id}/content").json()["durationSec"]
+                render, duration, _ = run_brief(client, BRIEF)
             rss = peak_rss_mb(proc.pid)
         finally:
             stop(proc)

@@ -38,7 +38,7 @@ import httpx
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
 
-from bench import BRIEF, percentile, start_server, stop  # noqa: E402
+from bench import BRIEF, TERMINAL, percentile, start_server, stop  # noqa: E402
 
 TINY = {
     "brief": {"topic": "why the sky is blue", "audience": "kids", "tone": "friendly"},
@@ -46,7 +46,6 @@ TINY = {
     "voice": {"voice": "en-us", "rate": 200},
     "render": {"resolution": "320x180", "fps": 15, "quality": "draft"},
 }
-TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job-completed", "job-failed", "job-cancelled")
 GOAL_P99_MS = 50.0
 TIMEOUT = 10.0  # seconds: a request still unanswered then counts as an error

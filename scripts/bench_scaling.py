@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import BRIEF, peak_rss_mb, start_server, stop
+from bench import BRIEF, peak_rss_mb, run_brief, start_server, stop
 
 LENGTHS = (15, 60, 240)
 QUICK_LENGTHS = (10, 20, 40)
-TERMINAL = ("completed", "failed", "cancelled")
 
 
 def brief(seconds: float) -> dict[str, Any]:
@@ -47,20 +45,7 @@ def render(seconds: float, settings: dict[str, Any] | None = None) -> dict[str, 
                 if settings:
                     client.put("/api/settings", json=settings).raise_for_status()
                 workers = client.get("/api/settings").json().get("renderWorkers")
-                started = time.perf_counter()
-                job_id = client.post("/api/jobs", json=brief(seconds)).json()["id"]
-                stages: dict[str, float] = {}
-                while True:
-                    job = client.get(f"/api/jobs/{job_id}").json()
-                    if job["stage"] and job["stage"] not in stages:
-                        stages[job["stage"]] = time.perf_counter() - started
-                    if job["status"] in TERMINAL:
-                        break
-                    time.sleep(0.05)
-                wall = time.perf_counter() - started
-                if job["status"] != "completed":
-                    raise SystemExit(f"render failed: {job['error']}")
-                video = client.get(f"/api/jobs/{job_id}/content").json()["durationSec"]
+                wall, video, stages = run_brief(client, brief(seconds))
             rss = peak_rss_mb(proc.pid)
         finally:
             stop(proc)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.test_editing import upload
 from tests.media import make_video
 from tests.support import Server, small_request, wait_status
 
@@ -213,20 +214,15 @@ def test_uploads_and_files_are_documented_as_they_are_served(
     generated for it), and the file routes documented JSON while serving JPEG and video."""
     with server.client() as client:
         document = openapi(client)
-        upload = document["paths"]["/api/projects/{project_id}/assets"]["post"]
-        form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
-        assert upload["requestBody"]["required"] is True
+        operation = document["paths"]["/api/projects/{project_id}/assets"]["post"]
+        form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert operation["requestBody"]["required"] is True
         assert form["required"] == ["file"]
         assert form["properties"]["file"] == {"type": "string", "format": "binary"}
 
         project = client.post("/api/projects", json={"name": "docs"}).json()
         video = make_video(tmp_path / "clip.mp4", seconds=1, size="160x120", fps=10)
-        with video.open("rb") as handle:
-            uploaded = client.post(
-                f"/api/projects/{project['id']}/assets",
-                files={"file": ("clip.mp4", handle, "video/mp4")},
-                timeout=60,
-            )
+        uploaded = upload(client, project["id"], video)
         assert uploaded.status_code == 201, uploaded.text
         asset = uploaded.json()["asset"]["id"]
         for path, served in [

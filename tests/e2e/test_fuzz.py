@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from tests.api.test_editing import upload
 from tests.media import make_video
 from tests.support import Server, full_run, small_request, start_server
 
@@ -184,12 +185,7 @@ def seed_resources(client: httpx.Client, video: Path) -> None:
     """
     project = client.post("/api/projects", json={"name": "seed"})
     assert project.status_code == 201, project.text
-    with video.open("rb") as handle:
-        uploaded = client.post(
-            f"/api/projects/{project.json()['id']}/assets",
-            files={"file": ("clip.mp4", handle, "video/mp4")},
-            timeout=60,
-        )
+    uploaded = upload(client, project.json()["id"], video)
     assert uploaded.status_code == 201, uploaded.text
     job = client.post("/api/jobs", json=small_request())
     assert job.status_code == 202, job.text
