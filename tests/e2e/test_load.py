@@ -162,7 +162,10 @@ def check_outcome(client: httpx.Client, outcome: Outcome) -> str:
     assert outcome.job_id is not None
     job = client.get(f"/api/jobs/{outcome.job_id}").json()
     final: str = job["status"]
-    assert final in ("completed", "cancelled"), (outcome.scenario, job)
+    assert final in ("completed", "cancelled"), (
+        outcome.scenario, final, job.get("stage"), job.get("error"), job.get("errorCode"),
+        job.get("errorMessage"),
+    )  # fmt: skip
     for answer in outcome.cancels:
         if answer.status_code == 200:
             # An accepted cancel answers with the job's state once the cancel took effect:
@@ -240,10 +243,13 @@ def test_fifty_racing_submits_and_cancels_leave_consistent_state(server: Server)
         wait_for(settled, 60, 0.2)
 
         # A cancelled job's checkpoints stay for a retry; the server still works afterwards.
-        again = next(o.job_id for o in accepted if o.job_id and o.scenario == "cancel-running")
-        if client.get(f"/api/jobs/{again}").json()["status"] == "cancelled":
-            assert client.post(f"/api/jobs/{again}/retry").status_code == 202
-            assert wait_status(client, again, TERMINAL, 120)["status"] == "completed"
+        # Any of them: the queue limit may have turned away every "cancel-running" submit.
+        cancelled = [o for o, final in zip(accepted, finals, strict=True) if final == "cancelled"]
+        cancelled.sort(key=lambda o: o.scenario != "cancel-running")  # preferably one that ran
+        again = cancelled[0].job_id
+        assert again is not None
+        assert client.post(f"/api/jobs/{again}/retry").status_code == 202
+        assert wait_status(client, again, TERMINAL, 120)["status"] == "completed"
 
     assert server.stop() == 0
     with sqlite3.connect(server.data_dir / "reelforge.sqlite3") as db:

@@ -102,6 +102,18 @@ def kill_all() -> None:
                 proc.kill()
 
 
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    """Kill a child unless it has already ended, then reap it.
+
+    A child that exits just as we decide to kill it is not an error: once asyncio has seen it
+    end, `kill()` raises ProcessLookupError.
+    """
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    await proc.wait()
+
+
 ProgressCallback = Callable[[float], None]
 
 
@@ -130,18 +142,15 @@ async def run_ffmpeg(
         else:
             cancelled: asyncio.Future[Any] = asyncio.ensure_future(cancel.wait())
             done, _ = await asyncio.wait({work, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-            if cancelled in done:
-                proc.kill()
-                await proc.wait()
+            if cancelled in done:  # FFmpeg may have ended on its own meanwhile
+                await stop(proc)
                 with contextlib.suppress(BaseException):
                     await work
                 raise JobCancelled
             cancelled.cancel()
             await work
     except BaseException:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await stop(proc)
         raise
     finally:
         _children.discard(proc)
@@ -194,8 +203,7 @@ async def capture(args: Sequence[str], *, timeout: float = 30) -> tuple[int, str
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
+        await stop(proc)
         return -1, "", "timed out"
     finally:
         _children.discard(proc)

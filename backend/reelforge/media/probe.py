@@ -10,7 +10,6 @@ file cannot pose as a stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from reelforge.errors import ReelforgeError
-from reelforge.media.ffmpeg import exit_description
+from reelforge.media.ffmpeg import exit_description, stop
 
 StreamKind = Literal["video", "audio", "subtitle", "data"]
 
@@ -323,10 +322,7 @@ async def _run(
     except TimeoutError:
         raise ProbeError(f"FFmpeg took longer than {seconds:g}s to {what}") from None
     finally:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+        await stop(proc)
     if code < 0:  # killed by a signal we did not send: FFmpeg crashed, the file is not to blame
         raise ReelforgeError("FFMPEG_FAILED", f"FFmpeg {exit_description(code)} trying to {what}")
     return code, out.decode(errors="replace"), err.decode(errors="replace")
