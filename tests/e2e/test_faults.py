@@ -28,7 +28,7 @@ import sqlite3
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -328,6 +328,30 @@ def after_crash(
     return trial
 
 
+def crash_during(
+    data_dir: Path,
+    kind: str,
+    number: int,
+    length: float,
+    submit: Callable[[httpx.Client], str],
+    final: str,
+) -> tuple[str, Trial]:
+    """Start a server on `data_dir`, submit a job, SIGKILL the server as trial `number` plans,
+    and check what it left (`after_crash`). Returns the job's id and the recorded trial."""
+    mode, delay = trial_plan(kind, number, length)
+    server = start_server(data_dir)
+    try:
+        with server.client() as client:
+            job_id = submit(client)
+            accepted = time.monotonic()
+            moment = kill_at(server, mode, delay, accepted, data_dir / "jobs" / job_id, final)
+    finally:
+        sigkill(server)
+    trial = after_crash(data_dir, job_id, kind, number, mode, moment)
+    RESULTS.append(trial)
+    return job_id, trial
+
+
 def after_restart(client: httpx.Client, job_id: str, trial: Trial) -> dict[str, Any]:
     """Recovery ran before the ready line: nothing is left `running` without an owner."""
     job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
@@ -347,21 +371,16 @@ def after_restart(client: httpx.Client, job_id: str, trial: Trial) -> dict[str, 
 
 @pytest.mark.parametrize("number", range(TRIALS))
 def test_sigkill_during_render(number: int, tmp_path: Path, render_baseline: Baseline) -> None:
-    mode, delay = trial_plan("render", number, render_baseline.seconds)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    server = start_server(data_dir)
-    try:
-        with server.client() as client:
-            job_id = client.post("/api/jobs", json=RENDER).json()["id"]
-            accepted = time.monotonic()
-            workdir = data_dir / "jobs" / job_id
-            moment = kill_at(server, mode, delay, accepted, workdir, "out/video.mp4")
-    finally:
-        sigkill(server)
-    trial = after_crash(data_dir, job_id, "render", number, mode, moment)
-    RESULTS.append(trial)
 
+    def submit(client: httpx.Client) -> str:
+        job_id: str = client.post("/api/jobs", json=RENDER).json()["id"]
+        return job_id
+
+    job_id, trial = crash_during(
+        data_dir, "render", number, render_baseline.seconds, submit, "out/video.mp4"
+    )
     restarted = start_server(data_dir)
     try:
         with restarted.client() as client:
@@ -439,21 +458,12 @@ def export_setup(tmp_path_factory: pytest.TempPathFactory) -> ExportSetup:
 @pytest.mark.parametrize("number", range(TRIALS))
 def test_sigkill_during_export(number: int, tmp_path: Path, export_setup: ExportSetup) -> None:
     fmt = "webm" if number % 2 == 0 else "mp4"  # webm: render, join, encode; mp4: no encode
-    mode, delay = trial_plan("export", number, export_setup.seconds)
     data_dir = tmp_path / "data"
     shutil.copytree(export_setup.template, data_dir)
-    server = start_server(data_dir)
-    try:
-        with server.client() as client:
-            export_id = start_export(client, export_setup.project_id, fmt)
-            accepted = time.monotonic()
-            workdir = data_dir / "jobs" / export_id
-            moment = kill_at(server, mode, delay, accepted, workdir, f"export.{fmt}")
-    finally:
-        sigkill(server)
-    trial = after_crash(data_dir, export_id, "export", number, mode, moment)
-    RESULTS.append(trial)
-
+    export_id, trial = crash_during(
+        data_dir, "export", number, export_setup.seconds,
+        lambda client: start_export(client, export_setup.project_id, fmt), f"export.{fmt}",
+    )  # fmt: skip
     restarted = start_server(data_dir)
     try:
         with restarted.client() as client:
