@@ -9,11 +9,11 @@ itself reads it. A cancelled or timed-out call kills the process, so no orphan k
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shutil
 from pathlib import Path
 
+from reelforge.media.ffmpeg import stop
 from reelforge.providers.base import Check, ProviderConfig, ProviderError
 from reelforge.providers.elevenlabs import pcm_speech
 from reelforge.providers.espeak import Speech
@@ -91,10 +91,7 @@ class Piper:
                 self.name, f"Piper took longer than {self.config.timeout_sec:g} s", kind="timeout"
             ) from None
         finally:
-            if proc.returncode is None:  # cancelled or timed out: stop it, then reap it
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+            await stop(proc)  # cancelled or timed out: stop it; in any case reap it
         if proc.returncode != 0:
             words = " ".join(stderr.decode("utf-8", "replace").split())[-_STDERR_CHARS:]
             message = f"Piper exited with status {proc.returncode}: {words}"
