@@ -39,7 +39,7 @@ from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.plan import RenderPlan
 from reelforge.media.probe import MediaInfo, parse_probe_output
 from reelforge.models import Scene, Script
-from reelforge.pipeline import compose
+from reelforge.generate import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_VENV = ROOT / ".venv-peers"

@@ -46,10 +46,10 @@ from reelforge.errors import ReelforgeError
 from reelforge.export.plan import ExportPlan
 from reelforge.export.runner import STAGES as EXPORT_STAGES
 from reelforge.export.runner import run_export
+from reelforge.generate.runner import run_pipeline
 from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobKind, JobManager, Pipeline, generation_kind
 from reelforge.media.ffmpeg import kill_all
-from reelforge.pipeline.runner import run_pipeline
 from reelforge.providers.chain import Resolver
 from reelforge.services import FfmpegFinder, Services
 from reelforge.store.ai_log import AiLog

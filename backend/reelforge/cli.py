@@ -20,10 +20,10 @@ from reelforge import __version__
 from reelforge.config import Paths, resolve_data_dir
 from reelforge.errors import JobCancelled, ReelforgeError
 from reelforge.files import atomic_output
+from reelforge.generate.context import StageContext
+from reelforge.generate.runner import run_pipeline
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.models import Brief, JobRequest
-from reelforge.pipeline.context import StageContext
-from reelforge.pipeline.runner import run_pipeline
 
 
 def load_request(path: Path) -> JobRequest:

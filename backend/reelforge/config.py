@@ -39,6 +39,19 @@ class Paths:
     def projects(self) -> Path:
         return self.root / "projects"
 
+    @property
+    def library(self) -> Path:
+        """The media library: the user's images and clips that belong to no project."""
+        return self.root / "library"
+
+    @property
+    def documents(self) -> Path:
+        return self.root / "documents"
+
+    def media_home(self, project_id: str | None) -> Path:
+        """Where an asset's files live: its project's folder, or the library's."""
+        return self.project_dir(project_id) if project_id is not None else self.library
+
     def job_dir(self, job_id: str) -> Path:
         return self.jobs / job_id
 
@@ -46,7 +59,7 @@ class Paths:
         return self.projects / project_id
 
     def ensure(self) -> Paths:
-        for path in (self.root, self.jobs, self.cache, self.projects):
+        for path in (self.root, self.jobs, self.cache, self.projects, self.library):
             path.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -120,8 +120,33 @@ CATALOGUE: dict[str, ErrorKind] = {
     ),
     "MEDIA_UNREADABLE": ErrorKind(
         422,
-        "Not a readable video",
-        "Upload a complete video file (MP4, MOV, WebM, MKV...) with a video stream.",
+        "Not a readable video or image",
+        "Upload a complete video file (MP4, MOV, WebM, MKV...) with a video stream, or a PNG, "
+        "JPEG or WebP image.",
+    ),
+    "DOCUMENT_NOT_FOUND": ErrorKind(
+        404, "Document not found", "List documents with GET /api/documents."
+    ),
+    "DOCUMENT_UNREADABLE": ErrorKind(
+        422,
+        "Not a usable document",
+        "Upload plain text, Markdown, HTML, DOCX or a PDF with a text layer (`reason` says "
+        "what is wrong with this one), or paste the text as a source instead.",
+    ),
+    "SCRIPT_CONFLICT": ErrorKind(
+        409,
+        "The script changed",
+        "Reload the script with GET /api/jobs/{id}/script, then apply the edit to its current "
+        "version.",
+    ),
+    "SCENE_NOT_FOUND": ErrorKind(
+        404, "Scene not found", "Read the script with GET /api/jobs/{id}/script for its scenes."
+    ),
+    "TEXT_NOT_RENDERABLE": ErrorKind(
+        422,
+        "No font can show this text",
+        "Write the text in a script the bundled fonts cover (Latin, Greek, Cyrillic, Arabic, "
+        "Hebrew, Chinese, Japanese, Korean), or change the characters listed in `characters`.",
     ),
     "MALFORMED_UPLOAD": ErrorKind(
         400, "Malformed upload", "Send the file as multipart/form-data in a field named `file`."
@@ -153,6 +178,31 @@ CATALOGUE: dict[str, ErrorKind] = {
     ),
     "INTERNAL_ERROR": ErrorKind(
         500, "Internal error", "Retry; if it persists, report the correlationId."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class WarningKind:
+    """A catalogued warning: the job goes on, but the user should know and can do better."""
+
+    title: str
+    remediation: str
+
+
+WARNINGS: dict[str, WarningKind] = {
+    "GENERIC_OUTLINE": WarningKind(
+        "The script is a generic outline",
+        "Add source material to the brief (paste text or upload a document), or start a local "
+        "model server (Ollama or LM Studio) or configure an LLM provider, then run it again.",
+    ),
+    "SOURCE_TOO_SHORT": WarningKind(
+        "The sources are shorter than the video",
+        "Add more source material, or ask for a shorter video.",
+    ),
+    "LLM_FALLBACK": WarningKind(
+        "The language model failed; the offline writer wrote the script",
+        "Check the provider with POST /api/providers/validate, or carry on with this script.",
     ),
 }
 

@@ -25,14 +25,42 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=_PRINTA
 ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=_PRINTABLE)]
 
 
+MAX_SOURCE_CHARS = 200_000
+MAX_SOURCES = 20
+DocumentId = Annotated[str, msgspec.Meta(pattern=r"^[a-f0-9]{32}$")]
+
+
+class Source(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """One piece of source material: pasted `text`, or an uploaded document by `documentId`.
+
+    Exactly one of the two is given. `title` names pasted text (a document has its own).
+    """
+
+    document_id: DocumentId | None = None
+    text: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SOURCE_CHARS, pattern=_PRINTABLE)]
+        | None
+    ) = None
+    title: ShortText | None = None
+
+    def __post_init__(self) -> None:
+        if (self.document_id is None) == (self.text is None):
+            raise ValueError("a source has either `documentId` or `text`, not both or neither")
+        if self.text is not None and not self.text.strip():
+            raise ValueError("a pasted source's text is blank")
+
+
 class Brief(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
-    """What the video is about and who it is for."""
+    """What the video is about and who it is for, and the material it is made from."""
 
     topic: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_PRINTABLE)]
     audience: ShortText = "a general audience"
     goal: ShortText = "inform"
     tone: ShortText = "friendly"
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")] = "en"
+    sources: Annotated[list[Source], msgspec.Meta(max_length=MAX_SOURCES)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class Plan(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -43,6 +71,9 @@ class Plan(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=T
     density: Density = "balanced"
     style: Style = "modern"
     aspect: Aspect = "16:9"
+    # "script": stop once the script is written, in the `review` state, until
+    # `POST /api/jobs/{id}/continue`.
+    stop_after: Literal["script"] | None = None
 
 
 ProviderName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
@@ -141,23 +172,82 @@ def requested_providers(request: JobRequest) -> dict[str, ProviderChoice | None]
     }
 
 
+Layout = Literal["title", "bullets", "figure", "quote", "section", "image", "full-bleed"]
+LAYOUTS: tuple[str, ...] = ("title", "bullets", "figure", "quote", "section", "image", "full-bleed")
+Fit = Literal["cover", "contain"]
+AssetId = Annotated[str, msgspec.Meta(pattern=r"^[a-f0-9]{32}$")]
+
+
+class Provenance(msgspec.Struct, rename="camel", kw_only=True):
+    """A passage of a source a scene was written from: `length` characters at `offset` of the
+    source's plain text. `documentId` is None for pasted text (then `source` is its position
+    in `brief.sources`)."""
+
+    source: int
+    document_id: str | None
+    offset: int
+    length: int
+
+
+class Figure(msgspec.Struct, rename="camel", kw_only=True):
+    """A number worth showing big: `value` with its unit ("71%", "12.5 km") and what it is."""
+
+    value: Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
+    label: Annotated[str, msgspec.Meta(max_length=120)] = ""
+
+
+class SceneVisual(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """The user's own image or clip shown in a scene. For a clip, `start`/`end` (seconds of
+    the source) pick the part to use; it is trimmed or looped to the scene's length."""
+
+    asset_id: AssetId
+    fit: Fit = "cover"
+    start: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    end: Annotated[float, msgspec.Meta(gt=0)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("visual.end must be after visual.start")
+
+
 class Scene(msgspec.Struct, rename="camel", kw_only=True):
-    """One scene of a script: what is said, what is shown."""
+    """One scene of a script: what is said, and what is shown while it is said.
+
+    `layout` picks the slide: a title card, bullets revealed one by one in step with the
+    sentences, a big `figure`, a `quote`, a section divider, the user's image with its caption,
+    or a full-bleed image or clip (`visual`). `imagePrompt` is what an image provider is asked
+    for when one is configured.
+    """
 
     index: int
     title: str
     narration: str
     sentences: list[str]
-    visual: str
+    layout: Layout = "bullets"
+    bullets: list[str] = msgspec.field(default_factory=list)
+    figure: Figure | None = None
+    quote: str | None = None
+    visual: SceneVisual | None = None
+    image_prompt: str = ""
+    provenance: list[Provenance] = msgspec.field(default_factory=list)
+
+
+Writer = Literal["extractive", "llm", "outline"]
 
 
 class Script(msgspec.Struct, rename="camel", kw_only=True):
-    """The writer's output: scenes in order plus the estimate it was sized against."""
+    """The writer's output: scenes in order plus the estimate it was sized against.
+
+    `writer` says who wrote it: `extractive` (the offline writer over the sources), `llm`, or
+    `outline` (no sources and no model: a generic outline). `version` grows with every edit.
+    """
 
     title: str
     scenes: list[Scene]
     estimated_duration_sec: float
     words_per_minute: int
+    writer: Writer = "outline"
+    version: int = 1
 
 
 PRESET_SIZES: dict[str, tuple[int, int]] = {

@@ -16,6 +16,9 @@ import msgspec
 
 from reelforge.aiedit.plan import AiEditPlan
 from reelforge.export.runner import output_path, run_export
+from reelforge.generate.context import StageContext, write_struct
+from reelforge.generate.runner import OutputFile, Progress
+from reelforge.generate.visuals import fit_still
 from reelforge.media.fonts import find_font
 from reelforge.media.probe import MediaInfo, probe
 from reelforge.media.region import (
@@ -25,9 +28,6 @@ from reelforge.media.region import (
     render_preview,
     render_variant,
 )
-from reelforge.pipeline.context import StageContext, write_struct
-from reelforge.pipeline.runner import OutputFile, Progress
-from reelforge.pipeline.visuals import fit_still
 from reelforge.providers.base import ImageGenerator
 
 STAGES = ("source", "variants")

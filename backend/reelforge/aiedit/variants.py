@@ -30,10 +30,10 @@ from reelforge.aiedit.plan import AiEditPlan
 from reelforge.aiedit.runner import read_manifest, source_file
 from reelforge.config import Paths
 from reelforge.errors import ReelforgeError
+from reelforge.generate.context import write_atomic
 from reelforge.media.probe import probe
 from reelforge.media.quality import HeuristicScore, compare, prompt_heuristic
 from reelforge.media.region import Box, Operation, render_preview
-from reelforge.pipeline.context import write_atomic
 from reelforge.providers.base import ProviderError, Vision
 from reelforge.providers.chain import Session
 from reelforge.store.projects import check_version

@@ -123,7 +123,8 @@ class AssetUpdate(Strict):
 
 class AssetView(Camel):
     id: str
-    project_id: str
+    project_id: str | None  # None: the media library
+    kind: str  # video, image or audio
     name: str
     origin: str
     size: int
@@ -144,6 +145,7 @@ class AssetView(Camel):
         return cls(
             id=a.id,
             project_id=a.project_id,
+            kind=a.kind,
             name=a.name,
             origin=a.origin,
             size=a.size,
@@ -364,7 +366,7 @@ class ExportView(Camel):
     id: str
     export_job_id: str
     project_id: str | None
-    status: Literal["queued", "running", "completed", "failed", "cancelled"]
+    status: Literal["queued", "running", "review", "completed", "failed", "cancelled"]
     format: str | None
     preset: str | None
     percent: float

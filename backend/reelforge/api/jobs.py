@@ -21,10 +21,10 @@ from reelforge.api.schemas import (
     VariantView,
 )
 from reelforge.errors import ReelforgeError
+from reelforge.generate import compose, script
+from reelforge.generate.context import read_struct
 from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest, Script, requested_providers
-from reelforge.pipeline import compose, script
-from reelforge.pipeline.context import read_struct
 from reelforge.services import Services
 from reelforge.store.records import JobRecord
 from reelforge.store.variants import VariantRecord
@@ -184,7 +184,7 @@ class JobController(Controller):
                     index=scene.index,
                     title=scene.title,
                     narration=scene.narration,
-                    visual=scene.visual,
+                    visual=scene.image_prompt,
                     start_sec=chunk.start_frame / plan.fps if chunk and plan else None,
                     duration_sec=chunk.frames / plan.fps if chunk and plan else None,
                 )

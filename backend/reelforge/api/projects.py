@@ -30,9 +30,9 @@ from reelforge.api.editing_schemas import (
 )
 from reelforge.api.schemas import Deleted
 from reelforge.errors import ReelforgeError
+from reelforge.generate import compose, render
+from reelforge.generate.context import read_struct
 from reelforge.media.plan import RenderPlan
-from reelforge.pipeline import compose, render
-from reelforge.pipeline.context import read_struct
 from reelforge.services import Services
 from reelforge.store.records import ProjectRecord
 from reelforge.store.repository import new_id

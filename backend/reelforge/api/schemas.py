@@ -53,7 +53,7 @@ class JobLinks(Camel):
 class JobView(Camel):
     id: str
     kind: str
-    status: Literal["queued", "running", "completed", "failed", "cancelled"]
+    status: Literal["queued", "running", "review", "completed", "failed", "cancelled"]
     stage: str | None
     percent: float
     message: str | None

@@ -23,6 +23,8 @@ from reelforge.export.plan import (
     needs_reencode,
 )
 from reelforge.files import atomic_output
+from reelforge.generate.context import StageContext, write_atomic
+from reelforge.generate.runner import OutputFile, remove_partials
 from reelforge.media.clips import (
     CACHE_FOLDER,
     PRESET_HEIGHTS,
@@ -34,8 +36,6 @@ from reelforge.media.clips import (
 from reelforge.media.clips import join_args as join_clip_args
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.grade import grade_filters
-from reelforge.pipeline.context import StageContext, write_atomic
-from reelforge.pipeline.runner import OutputFile, remove_partials
 
 STAGES = ("render", "join", "encode")
 MIMES = {"mp4": "video/mp4", "webm": "video/webm", "gif": "image/gif"}

@@ -23,11 +23,11 @@ import msgspec
 
 from reelforge.config import Paths, Settings
 from reelforge.errors import CATALOGUE, JobCancelled, ReelforgeError
+from reelforge.generate.context import StageContext, render_workers
+from reelforge.generate.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
 from reelforge.jobs.events import EventHub
 from reelforge.media.ffmpeg import locate_ffmpeg, use_niceness
 from reelforge.models import JobRequest, ProviderChoice, requested_providers
-from reelforge.pipeline.context import StageContext, render_workers
-from reelforge.pipeline.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
 from reelforge.providers.chain import Resolver, Session, offline_session
 from reelforge.store.records import TERMINAL_STATUSES, ArtifactRecord, JobRecord
 from reelforge.store.repository import Repository, new_id, now

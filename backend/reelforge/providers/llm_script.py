@@ -201,7 +201,7 @@ def _script(draft: _Draft, brief: Brief, words_per_minute: int) -> Script:
                 title=shorten(clean_text(item.title), TITLE_MAX_CHARS),
                 narration=" ".join(sentences),
                 sentences=sentences,
-                visual=clean_text(item.visual),
+                image_prompt=clean_text(item.visual),
             )
         )
     return Script(

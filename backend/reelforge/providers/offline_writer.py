@@ -1091,7 +1091,7 @@ def write_script(brief: Brief, plan: Plan, *, words_per_minute: int) -> Script:
                 title=draft.title,
                 narration=" ".join(sentences),
                 sentences=sentences,
-                visual=(
+                image_prompt=(
                     f"Title card “{draft.title}” on a {plan.style} diagonal gradient with soft "
                     f"shapes; scene {index + 1} of {len(sizer.drafts)}."
                 ),

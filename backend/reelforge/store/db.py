@@ -108,16 +108,28 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             f"database schema version {version} is newer than this Reelforge understands "
             f"({len(MIGRATIONS)})",
         )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(script):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version={number:d}")
-        except BaseException:
-            await conn.rollback()
-            raise
-        await conn.commit()
+    if version == len(MIGRATIONS):
+        return
+    # Off while migrating (it is a no-op inside a transaction): a step may rebuild a table
+    # that others reference (SQLite's way to change a column), and dropping the old table must
+    # not cascade. Each step checks the references before it commits.
+    await conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(script):
+                    await conn.execute(statement)
+                broken = await conn.execute_fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    raise RuntimeError(f"migration {number} broke {len(list(broken))} reference(s)")
+                await conn.execute(f"PRAGMA user_version={number:d}")
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+    finally:
+        await conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _statements(script: str) -> list[str]:

@@ -163,4 +163,82 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ai_operations_created ON ai_operations (id);
     """,
+    """
+    CREATE TABLE jobs_new (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'generate',
+        status TEXT NOT NULL CHECK (
+            status IN ('queued', 'running', 'review', 'completed', 'failed', 'cancelled')
+        ),
+        stage TEXT,
+        percent REAL NOT NULL DEFAULT 0,
+        message TEXT,
+        eta_sec REAL,
+        request TEXT NOT NULL,
+        error_code TEXT,
+        error_message TEXT,
+        remediation TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        updated_at TEXT NOT NULL,
+        parent_id TEXT
+    );
+    INSERT INTO jobs_new (id, kind, status, stage, percent, message, eta_sec, request,
+        error_code, error_message, remediation, attempts, created_at, started_at, finished_at,
+        updated_at)
+        SELECT id, kind, status, stage, percent, message, eta_sec, request, error_code,
+        error_message, remediation, attempts, created_at, started_at, finished_at, updated_at
+        FROM jobs;
+    DROP TABLE jobs;
+    ALTER TABLE jobs_new RENAME TO jobs;
+    CREATE INDEX jobs_status ON jobs (status, created_at);
+    CREATE INDEX jobs_parent ON jobs (parent_id);
+
+    CREATE TABLE assets_new (
+        id TEXT PRIMARY KEY,
+        project_id TEXT REFERENCES projects (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL DEFAULT 'video' CHECK (kind IN ('video', 'image', 'audio')),
+        name TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('original', 'generated')),
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        duration REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        fps REAL,
+        video_codec TEXT NOT NULL,
+        audio_codec TEXT,
+        thumbnail_path TEXT,
+        proxy_path TEXT,
+        proxy_status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (proxy_status IN ('pending', 'ready', 'failed')),
+        created_at TEXT NOT NULL
+    );
+    INSERT INTO assets_new (id, project_id, name, origin, path, size, format, duration, width,
+        height, fps, video_codec, audio_codec, thumbnail_path, proxy_path, proxy_status,
+        created_at)
+        SELECT id, project_id, name, origin, path, size, format, duration, width, height, fps,
+        video_codec, audio_codec, thumbnail_path, proxy_path, proxy_status, created_at
+        FROM assets;
+    DROP TABLE assets;
+    ALTER TABLE assets_new RENAME TO assets;
+    CREATE INDEX assets_project ON assets (project_id, created_at);
+
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        title TEXT NOT NULL,
+        format TEXT NOT NULL,
+        encoding TEXT,
+        size INTEGER NOT NULL,
+        word_count INTEGER NOT NULL,
+        sections TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX documents_created ON documents (created_at);
+    """,
 )

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
-JobStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
+JobStatus = Literal["queued", "running", "review", "completed", "failed", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
@@ -27,6 +27,7 @@ class JobRecord(msgspec.Struct, kw_only=True):
     started_at: str | None
     finished_at: str | None
     updated_at: str
+    parent_id: str | None = None  # a scene regeneration's base job
 
 
 class EventRecord(msgspec.Struct, kw_only=True):
@@ -66,10 +67,14 @@ class ProjectRecord(msgspec.Struct, kw_only=True):
 
 
 class AssetRecord(msgspec.Struct, kw_only=True):
-    """An imported (or generated) video file of a project, as probed on arrival."""
+    """An imported (or generated) video, image or sound of a project, as probed on arrival.
+
+    `project_id` is None for the media library (media used by generation jobs, not in a project).
+    An image has `duration` 0 and no `fps`.
+    """
 
     id: str
-    project_id: str
+    project_id: str | None
     name: str
     origin: Literal["original", "generated"]
     path: str  # relative to the data dir
@@ -85,6 +90,7 @@ class AssetRecord(msgspec.Struct, kw_only=True):
     proxy_path: str | None
     proxy_status: ProxyStatus
     created_at: str
+    kind: Literal["video", "image", "audio"] = "video"
 
 
 class TemplateRecord(msgspec.Struct, kw_only=True):

@@ -30,13 +30,13 @@ THUMBNAIL_WIDTH = 320
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
 
 
-def asset_dir(paths: Paths, project_id: str) -> Path:
-    return paths.project_dir(project_id) / "assets"
+def asset_dir(paths: Paths, project_id: str | None) -> Path:
+    return paths.media_home(project_id) / "assets"
 
 
-def thumb_path(paths: Paths, asset: AssetRecord | str, project_id: str) -> Path:
+def thumb_path(paths: Paths, asset: AssetRecord | str, project_id: str | None) -> Path:
     asset_id = asset if isinstance(asset, str) else asset.id
-    return paths.project_dir(project_id) / "thumbs" / f"{asset_id}.jpg"
+    return paths.media_home(project_id) / "thumbs" / f"{asset_id}.jpg"
 
 
 def extension_of(name: str) -> str:

@@ -28,7 +28,7 @@ log = logging.getLogger("reelforge.proxies")
 
 
 def proxy_path(paths: Paths, asset: AssetRecord) -> Path:
-    return paths.project_dir(asset.project_id) / "proxies" / f"{asset.id}.mp4"
+    return paths.media_home(asset.project_id) / "proxies" / f"{asset.id}.mp4"
 
 
 class ProxyWorker:

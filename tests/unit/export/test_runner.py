@@ -19,11 +19,11 @@ from tests.media import (
 
 from reelforge.export.plan import ExportPlan, ExportSegment
 from reelforge.export.runner import clip_cache, run_export
+from reelforge.generate.context import StageContext
 from reelforge.media.clips import ClipProfile
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.grade import Grade
 from reelforge.media.preview import grid_frame_args
-from reelforge.pipeline.context import StageContext
 
 pytestmark = pytest.mark.anyio
 PROFILE = ClipProfile(width=320, height=240, fps=30)

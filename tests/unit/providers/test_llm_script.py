@@ -97,7 +97,7 @@ async def test_valid_answer_becomes_a_script() -> None:
         "Scene 1.",
     ]
     assert first.narration == " ".join(first.sentences)
-    assert first.visual == "A sunny sky, panel 1."
+    assert first.image_prompt == "A sunny sky, panel 1."
     assert script.estimated_duration_sec == round(estimate_duration(script.scenes, WPM), 2)
     assert [s.index for s in script.scenes] == [0, 1, 2]
 

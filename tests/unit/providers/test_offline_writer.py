@@ -38,7 +38,7 @@ def _assert_well_formed(script: Script, topic: str) -> None:
         assert scene.sentences, "empty scene"
         assert scene.narration == " ".join(scene.sentences)
         assert 0 < len(scene.title) <= TITLE_MAX_CHARS
-        assert scene.visual
+        assert scene.image_prompt
         for sentence in scene.sentences:
             assert sentence == sentence.strip()
             assert sentence[-1] in ".!?", sentence

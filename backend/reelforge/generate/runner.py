@@ -14,9 +14,9 @@ from pathlib import Path
 
 import msgspec
 
+from reelforge.generate import compose, render, script, visuals, voice
+from reelforge.generate.context import StageContext, write_struct
 from reelforge.models import JobRequest
-from reelforge.pipeline import compose, render, script, visuals, voice
-from reelforge.pipeline.context import StageContext, write_struct
 
 CHECKPOINT = "checkpoint.json"
 

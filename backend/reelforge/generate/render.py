@@ -11,13 +11,13 @@ import asyncio
 from pathlib import Path
 
 from reelforge.files import atomic_output
+from reelforge.generate import compose as compose_stage
+from reelforge.generate.context import StageContext, read_struct, write_atomic
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.filtergraph import concat_list_entry
 from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest
-from reelforge.pipeline import compose as compose_stage
-from reelforge.pipeline.context import StageContext, read_struct, write_atomic
 
 VIDEO = "out/video.mp4"
 THUMBNAIL = "out/thumbnail.jpg"

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from reelforge.config import Settings, SettingsUpdate
-from reelforge.pipeline.context import AUTO_WORKERS_MAX, StageContext, render_workers
+from reelforge.generate.context import AUTO_WORKERS_MAX, StageContext, render_workers
 
 
 def test_auto_is_one_per_core_up_to_the_cap() -> None:

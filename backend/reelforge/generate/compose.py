@@ -12,6 +12,9 @@ import wave
 from array import array
 
 from reelforge.files import atomic_output
+from reelforge.generate import visuals as visuals_stage
+from reelforge.generate import voice as voice_stage
+from reelforge.generate.context import StageContext, read_struct, write_atomic, write_struct
 from reelforge.media import commands
 from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
 from reelforge.media.ffmpeg import run_ffmpeg
@@ -27,9 +30,6 @@ from reelforge.media.plan import (
     scene_frames,
 )
 from reelforge.models import JobRequest, output_size
-from reelforge.pipeline import visuals as visuals_stage
-from reelforge.pipeline import voice as voice_stage
-from reelforge.pipeline.context import StageContext, read_struct, write_atomic, write_struct
 from reelforge.providers import espeak
 
 OUTPUT = "plan.json"

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
+from reelforge.generate import script as script_stage
+from reelforge.generate.context import StageContext, read_struct, write_struct
 from reelforge.media.plan import SENTENCE_GAP_SEC
 from reelforge.models import JobRequest, Script
-from reelforge.pipeline import script as script_stage
-from reelforge.pipeline.context import StageContext, read_struct, write_struct
 from reelforge.providers import espeak
 from reelforge.providers.base import TTS, Speech
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import msgspec
 
+from reelforge.generate import script as script_stage
+from reelforge.generate.context import StageContext, read_struct, write_struct
 from reelforge.media.fonts import find_font
 from reelforge.media.stills import StillUnreadable, save_fitted
 from reelforge.models import JobRequest, Script, output_size
-from reelforge.pipeline import script as script_stage
-from reelforge.pipeline.context import StageContext, read_struct, write_struct
 from reelforge.providers.base import ImageGenerator, ProviderError
 from reelforge.providers.cards import render_card
 

@@ -6,8 +6,8 @@ offline writer does otherwise, and whenever the LLM fails.
 
 from __future__ import annotations
 
+from reelforge.generate.context import StageContext, write_struct
 from reelforge.models import JobRequest, Script
-from reelforge.pipeline.context import StageContext, write_struct
 from reelforge.providers import espeak
 from reelforge.providers.base import LLM
 from reelforge.providers.llm_script import write_script_with_llm
