@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 import platformdirs
@@ -78,6 +79,27 @@ OptionKey = Literal["executable", "voiceModel", "voiceId"]
 BaseUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=500)]
 
 
+# Where local model servers listen by default: Ollama, LM Studio, llama.cpp's server and LocalAI,
+# vLLM, Jan.
+DETECT_ADDRESSES = (
+    "http://127.0.0.1:11434",
+    "http://127.0.0.1:1234",
+    "http://127.0.0.1:8080",
+    "http://127.0.0.1:8000",
+    "http://127.0.0.1:1337",
+)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback_url(url: str) -> bool:
+    """Auto-detection probes this machine only: never a host on the network."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host in LOOPBACK_HOSTS
+
+
 class ProviderConnection(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """Where a provider lives (a base URL for self-hosted servers) and its local options
     (Piper's `executable` and `voiceModel` paths, ElevenLabs' `voiceId`). Never a key."""
@@ -100,6 +122,12 @@ class ProviderSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=Tru
     image: ProviderChoice | None = None
     vision: ProviderChoice | None = None
     connections: dict[ProviderName, ProviderConnection] = msgspec.field(default_factory=dict)
+    # Look for a local model server (Ollama, LM Studio, llama.cpp...) at these loopback
+    # addresses; one with a chat model writes scripts when `llm` is unset.
+    autodetect: bool = True
+    detect_addresses: Annotated[list[BaseUrl], msgspec.Meta(max_length=16)] = msgspec.field(
+        default_factory=lambda: list(DETECT_ADDRESSES)
+    )
 
     def __post_init__(self) -> None:
         from reelforge.providers.registry import PROVIDERS
@@ -108,6 +136,9 @@ class ProviderSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=Tru
         for name in self.connections:
             if name not in PROVIDERS:
                 raise ValueError(f"{name!r} is not a known provider")
+        for address in self.detect_addresses:
+            if not is_loopback_url(address):
+                raise ValueError(f"{address!r} is not a loopback address (127.0.0.1, localhost)")
 
 
 class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):

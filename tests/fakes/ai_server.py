@@ -18,6 +18,7 @@ Routes (the names used by `script` and `requests_to`)::
     POST /v1/images/generations                  OpenAI images: a b64 PNG
     GET  /v1/models                              OpenAI model list; ElevenLabs' list when the
                                                  request carries `xi-api-key`
+    GET  /api/tags                               Ollama's model list (404 unless `ollama`)
     POST /v1beta/models/{model}:generateContent  Gemini: text, or an image when
                                                  generationConfig.responseModalities has IMAGE
     GET  /v1beta/models/{model}                  Gemini model (404 if not in `models`)
@@ -43,7 +44,8 @@ key the request carried, to prove clients redact it), `hang(seconds)` (answers o
 content_type=...)` for anything else.
 
 Knobs (plain attributes, change them any time): `chat_answer` (text for chat routes),
-`models` (a set: what model listings hold and model lookups find), `api_key` (see below),
+`models` (a set: what model listings hold and model lookups find), `ollama` (False: answer
+`/api/tags` with 404, as any server but Ollama does), `api_key` (see below),
 `speech_wav`, `speech_pcm` and `image_png` (the bytes served as speech and images). Helpers:
 `requests_to(route)`, `pending(route)` (behaviours not yet used), `clear()`, and the module
 functions `wav_bytes`, `pcm_sine` and `png_bytes` to build custom payloads for `raw`.
@@ -93,6 +95,7 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str], Family], ...] = (
     ("POST /v1/audio/speech", "POST", re.compile(r"/v1/audio/speech"), "openai"),
     ("POST /v1/images/generations", "POST", re.compile(r"/v1/images/generations"), "openai"),
     ("GET /v1/models", "GET", re.compile(r"/v1/models"), "openai"),
+    ("GET /api/tags", "GET", re.compile(r"/api/tags"), "openai"),
     (
         "POST /v1beta/models/{model}:generateContent",
         "POST",
@@ -237,6 +240,7 @@ class FakeAIServer:
     def __init__(self) -> None:
         self.chat_answer = "Hello from the fake AI server."
         self.models: set[str] = set(DEFAULT_MODELS)
+        self.ollama = False
         self.api_key: str | None = None
         self.speech_wav = wav_bytes()
         self.speech_pcm = pcm_sine(0.2, 22050)
@@ -365,7 +369,7 @@ class FakeAIServer:
                     json=payload,
                 )
             )
-        if matched is None:
+        if matched is None or (matched[0] == "GET /api/tags" and not self.ollama):
             return _Reply(404, json.dumps({"error": {"message": f"no route {path}"}}).encode())
         route_name, family, params = matched
         if route_name == "GET /v1/models" and "xi-api-key" in headers:
@@ -428,6 +432,9 @@ class FakeAIServer:
         elif route == "GET /v1/models":
             listing = [{"id": m, "object": "model"} for m in sorted(self.models)]
             result = {"object": "list", "data": listing}
+        elif route == "GET /api/tags":
+            tags = [{"name": m, "model": m, "size": 1} for m in sorted(self.models)]
+            result = {"models": tags}
         elif route == "POST /v1beta/models/{model}:generateContent":
             modalities = body.get("generationConfig", {}).get("responseModalities", [])
             if "IMAGE" in modalities:

@@ -1,11 +1,12 @@
 """Choosing providers and falling back: each role gets a chain that ends in the offline one.
 
 For a role, the chain is: the provider the request chose (headers or job body), then the one
-the settings choose if different, then the offline provider, which always works. A `Session`
-(one per job, or per scoring request) walks the chains: a provider that fails (after its own
-retries) is recorded, reported through `warn` ("the LLM provider openai failed (rate_limit);
-using offline instead") and not asked again in that session, so a job with forty sentences does
-not wait on a dead server forty times.
+the settings choose if different, then the offline provider, which always works. When neither
+chose an llm, a model server found running on this machine (`providers/detect.py`) comes first,
+with the origin "detected". A `Session` (one per job, or per scoring request) walks the
+chains: a provider that fails (after its own retries) is recorded, reported through `warn` ("the
+LLM provider openai failed (rate_limit); using offline instead") and not asked again in that
+session, so a job with forty sentences does not wait on a dead server forty times.
 
 Keys: a key sent with the request (`x-api-key`) is used for the providers that request chose;
 providers chosen by the settings use the key the OS keyring holds for them. Keys live in
@@ -27,6 +28,7 @@ from reelforge.errors import JobCancelled, ReelforgeError
 from reelforge.models import ProviderChoice
 from reelforge.providers import keys, registry
 from reelforge.providers.base import ROLES, ProviderConfig, ProviderError, Role
+from reelforge.providers.detect import DetectedServer, LocalDetector, default_server
 
 log = logging.getLogger("reelforge.providers")
 
@@ -75,7 +77,7 @@ class Candidate:
     name: str
     model: str | None
     config: ProviderConfig | None  # None for the offline provider
-    origin: str  # "request", "settings" or "offline"
+    origin: str  # "request", "settings", "detected" (a local server found running) or "offline"
 
     @property
     def offline(self) -> bool:
@@ -282,6 +284,20 @@ def offline_session() -> Session:
     return Session(chains={})
 
 
+def detected_candidate(server: DetectedServer, settings: ProviderSettings) -> Candidate:
+    """The llm link for a model server found running on this machine (no key: it is local)."""
+    choice = ProviderChoice(provider=server.provider, model=server.model)
+    return candidate("llm", choice, settings, key=None, origin="detected", base_url=server.base_url)
+
+
+def uses_detection(
+    requested: Mapping[str, ProviderChoice | None], settings: ProviderSettings
+) -> bool:
+    """A detected server writes scripts only when neither the request nor the settings chose
+    an llm (an explicit "offline" is a choice) and auto-detection is on."""
+    return requested.get("llm") is None and settings.llm is None and settings.autodetect
+
+
 def chains_for(
     requested: Mapping[str, ProviderChoice | None],
     settings: ProviderSettings,
@@ -305,10 +321,12 @@ class Resolver:
         load_settings: Callable[[], Awaitable[ProviderSettings]],
         record: Recorder = _no_record,
         lookup: Callable[[str], str | None] = keys.lookup,
+        detector: LocalDetector | None = None,
     ):
         self._load_settings = load_settings
         self._record = record
         self._lookup = lookup
+        self._detector = detector
 
     async def session(
         self,
@@ -324,4 +342,9 @@ class Resolver:
         chains = await asyncio.to_thread(
             chains_for, requested, settings, request_key=key, lookup=self._lookup
         )
+        if self._detector is not None and uses_detection(requested, settings):
+            # Cached, or one probe bounded by the detector's short timeout.
+            server = default_server(await self._detector.refresh(settings))
+            if server is not None:
+                chains["llm"] = [detected_candidate(server, settings), *chains["llm"]]
         return Session(chains=chains, job_id=job_id, record=self._record, warn=warn, cancel=cancel)
