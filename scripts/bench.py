@@ -50,6 +50,7 @@ SUBCOMMANDS = {  # benchmarks that live in their own module, with their own opti
     "load": "bench_load",
     "scaling": "bench_scaling",
     "peers": "bench_peers",
+    "scene-edit": "bench_scene_edit",
 }
 
 BRIEF = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,17 @@ def atomic_output(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             part.unlink()
         raise
+
+
+def link_or_copy(source: Path, dest: Path) -> None:
+    """Put `source` at `dest` as a hard link (a copy across file systems), atomically.
+
+    Files made by jobs are never changed in place (every write is a new file renamed over the
+    old name), so a link shares the bytes safely: rewriting either name leaves the other alone.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(dest) as part:
+        try:
+            os.link(source, part)
+        except OSError:
+            shutil.copyfile(source, part)

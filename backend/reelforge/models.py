@@ -230,6 +230,7 @@ class Scene(msgspec.Struct, rename="camel", kw_only=True):
     visual: SceneVisual | None = None
     image_prompt: str = ""
     provenance: list[Provenance] = msgspec.field(default_factory=list)
+    voice: VoiceOptions | None = None  # this scene's own voice, else the job's
 
 
 Writer = Literal["extractive", "llm", "outline"]
@@ -248,6 +249,78 @@ class Script(msgspec.Struct, rename="camel", kw_only=True):
     words_per_minute: int
     writer: Writer = "outline"
     version: int = 1
+
+
+SceneTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_PRINTABLE)]
+Narration = Annotated[str, msgspec.Meta(min_length=1, max_length=3000, pattern=_PRINTABLE)]
+Bullet = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_PRINTABLE)]
+Bullets = Annotated[list[Bullet], msgspec.Meta(max_length=6)]
+Quote = Annotated[str, msgspec.Meta(min_length=1, max_length=400, pattern=_PRINTABLE)]
+Prompt = Annotated[str, msgspec.Meta(max_length=1000, pattern=_PRINTABLE)]
+MAX_SCENES = 150
+
+
+def check_layout(layout: str, *, visual: object, figure: object, quote: object) -> None:
+    """A layout has what it shows: a figure, a quote, or the user's picture or clip."""
+    if layout in ("image", "full-bleed") and visual is None:
+        raise ValueError(f"layout {layout!r} needs a `visual` (an image or clip asset)")
+    if layout == "figure" and figure is None:
+        raise ValueError("layout 'figure' needs a `figure`")
+    if layout == "quote" and quote is None:
+        raise ValueError("layout 'quote' needs a `quote`")
+
+
+class SceneEdit(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """One scene as the user edits it in review (`PUT /api/jobs/{id}/script`). The narration
+    is split into sentences again; `provenance` is kept as sent (send back what was read)."""
+
+    title: SceneTitle
+    narration: Narration
+    layout: Layout = "bullets"
+    bullets: Bullets = msgspec.field(default_factory=list)
+    figure: Figure | None = None
+    quote: Quote | None = None
+    visual: SceneVisual | None = None
+    image_prompt: Prompt = ""
+    provenance: Annotated[list[Provenance], msgspec.Meta(max_length=200)] = msgspec.field(
+        default_factory=list
+    )
+    voice: VoiceOptions | None = None
+
+    def __post_init__(self) -> None:
+        check_layout(self.layout, visual=self.visual, figure=self.figure, quote=self.quote)
+
+
+class ScriptUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """The whole edited script: scenes in their new order (add, remove, reorder freely)."""
+
+    expected_version: Annotated[int, msgspec.Meta(ge=1)]
+    title: SceneTitle | None = None
+    scenes: Annotated[list[SceneEdit], msgspec.Meta(min_length=1, max_length=MAX_SCENES)]
+
+
+class SceneChanges(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """What to change in one scene of a finished video; fields left out stay as they are
+    (`visual: null` removes the scene's picture or clip)."""
+
+    narration: Narration | msgspec.UnsetType = msgspec.UNSET
+    title: SceneTitle | msgspec.UnsetType = msgspec.UNSET
+    bullets: Bullets | msgspec.UnsetType = msgspec.UNSET
+    layout: Layout | msgspec.UnsetType = msgspec.UNSET
+    figure: Figure | None | msgspec.UnsetType = msgspec.UNSET
+    quote: Quote | None | msgspec.UnsetType = msgspec.UNSET
+    visual: SceneVisual | None | msgspec.UnsetType = msgspec.UNSET
+    voice: VoiceOptions | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class RegeneratePlan(msgspec.Struct, rename="camel", kw_only=True):
+    """The stored request of a scene regeneration: the base job, the scene, the changes, and
+    the base's own request (voice, render options) it renders with."""
+
+    base_job_id: str
+    scene_index: int
+    changes: SceneChanges
+    request: JobRequest
 
 
 PRESET_SIZES: dict[str, tuple[int, int]] = {

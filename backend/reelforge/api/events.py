@@ -1,8 +1,9 @@
 """Server-Sent Events for a job: stored history first, then live events, with heartbeats.
 
 Every event has the id it was stored under, so a client reconnecting with `Last-Event-ID` gets
-exactly the events it missed. The stream ends after the job's terminal event (unless the job was
-retried after it, in which case the later events follow).
+exactly the events it missed. The stream ends after the job's terminal event, or its `job-review`
+(a script waiting for review), unless the job was retried or continued after it, in which case
+the later events follow.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from litestar.response import Stream
 from reelforge.api.jobs import JobId, _job
 from reelforge.jobs.events import TERMINAL_EVENTS
 from reelforge.services import Services
-from reelforge.store.records import TERMINAL_STATUSES, EventRecord
+from reelforge.store.records import SETTLED_STATUSES, EventRecord
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
@@ -58,7 +59,7 @@ async def event_stream(services: Services, job_id: str, after: int) -> AsyncIter
         job = await repo.get_job(job_id)
         if job is None or hub.closing.is_set():
             return
-        if job.status in TERMINAL_STATUSES and await _finished(services, job_id, after):
+        if job.status in SETTLED_STATUSES and await _finished(services, job_id, after):
             return
         if not await hub.wait(signal, services.heartbeat_sec):
             yield b": heartbeat\n\n"
@@ -71,7 +72,7 @@ async def _finished(services: Services, job_id: str, after: int) -> bool:
     if last is None or last.id > after or last.type not in TERMINAL_EVENTS:
         return False
     job = await services.repo.get_job(job_id)
-    return job is None or job.status in TERMINAL_STATUSES
+    return job is None or job.status in SETTLED_STATUSES
 
 
 def sse_response(

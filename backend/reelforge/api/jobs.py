@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
@@ -19,12 +19,19 @@ from reelforge.api.schemas import (
     JobView,
     SceneContent,
     VariantView,
+    revision_views,
 )
 from reelforge.errors import ReelforgeError
 from reelforge.generate import compose, script
 from reelforge.generate.context import read_struct
 from reelforge.media.plan import RenderPlan
-from reelforge.models import JobRequest, Script, requested_providers
+from reelforge.models import (
+    JobRequest,
+    SceneChanges,
+    Script,
+    ScriptUpdate,
+    requested_providers,
+)
 from reelforge.services import Services
 from reelforge.store.records import JobRecord
 from reelforge.store.variants import VariantRecord
@@ -39,14 +46,21 @@ async def _job(services: Services, job_id: str) -> JobRecord:
     return job
 
 
-async def job_view(services: Services, job: JobRecord) -> JobView:
+async def job_view(services: Services, job: JobRecord, *, family: bool = False) -> JobView:
+    """A job's view; `family` adds its revisions (the first video and its regenerations)."""
     artifacts = await services.repo.artifacts_for(job.id)
     variants = None
     if job.kind == "ai-edit":
         variants = [
             VariantView.of(v, artifacts) for v in await services.variants.store.for_job(job.id)
         ]
-    return JobView.of(job, artifacts, variants)
+    revisions = None
+    if family and job.kind in ("generate", "regenerate"):
+        members = await services.generation.revisions(job.id)
+        files = {m.id: await services.repo.artifacts_for(m.id) for m in members}
+        revisions = revision_views(members, files)
+    warnings = await services.repo.warnings_for(job.id)
+    return JobView.of(job, artifacts, variants, warnings, revisions)
 
 
 async def variant_view(services: Services, variant: VariantRecord) -> VariantView:
@@ -61,7 +75,7 @@ class JobController(Controller):
         "/",
         status_code=HTTP_202_ACCEPTED,
         summary="Create a generation job",
-        opt=problems("QUEUE_FULL", "DISK_FULL"),
+        opt=problems("QUEUE_FULL", "DISK_FULL", "DOCUMENT_NOT_FOUND"),
     )
     async def create(
         self,
@@ -70,10 +84,13 @@ class JobController(Controller):
         data: JobRequest,
     ) -> JobView:
         """Providers per role come from the body's `providers`, the `x-*-provider` headers
-        (which win) or the settings; `x-api-key` is used for this job only, never stored."""
+        (which win) or the settings; `x-api-key` is used for this job only, never stored.
+        `brief.sources` (pasted text, or documents by id) is copied into the job now: later
+        changes to a document do not change the job. `plan.stopAfter: "script"` stops in the
+        `review` state with the script ready to edit (`PUT .../script`, then `.../continue`)."""
         headers = read_provider_headers(request.headers)
         data = apply_headers(data, headers)
-        job = await services.manager.submit(data, api_key=headers.api_key)
+        job = await services.generation.submit(data, api_key=headers.api_key)
         return await job_view(services, job)
 
     @get("/", summary="List jobs, newest first")
@@ -95,7 +112,8 @@ class JobController(Controller):
 
     @get("/{job_id:str}", summary="Get a job")
     async def get_job(self, services: Services, job_id: JobId) -> JobView:
-        return await job_view(services, await _job(services, job_id))
+        """With `warnings` (e.g. GENERIC_OUTLINE) and, for videos, `revisions`."""
+        return await job_view(services, await _job(services, job_id), family=True)
 
     @post(
         "/{job_id:str}/cancel",
@@ -153,11 +171,55 @@ class JobController(Controller):
 
     @get("/{job_id:str}/script", summary="The narration script", opt=problems("JOB_STATE_CONFLICT"))
     async def script(self, services: Services, job_id: JobId) -> Script:
-        await _job(services, job_id)
-        path = services.manager.workdir(job_id) / script.OUTPUT
-        if not path.exists():
-            raise ReelforgeError("JOB_STATE_CONFLICT", "the script has not been written yet")
-        return read_struct(path, Script)
+        """Scenes with narration, sentences, layout, bullets, figure, quote, visual and the
+        source passages each scene was written from (`provenance`); `version` for edits."""
+        return await services.generation.script(job_id)
+
+    @put(
+        "/{job_id:str}/script",
+        summary="Edit the script of a job in review",
+        opt=problems("JOB_STATE_CONFLICT", "SCRIPT_CONFLICT", "TEXT_NOT_RENDERABLE"),
+    )
+    async def edit_script(self, services: Services, job_id: JobId, data: ScriptUpdate) -> Script:
+        """Replace the scenes (edit, add, remove, reorder) of a script while its job is in
+        review. `expectedVersion` must be the version read (else 409 SCRIPT_CONFLICT with
+        `currentVersion`); every visual must be an image or clip of the media library."""
+        return await services.generation.update_script(job_id, data)
+
+    @post(
+        "/{job_id:str}/continue",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Render a job whose script was reviewed",
+        opt=problems("JOB_STATE_CONFLICT", "DISK_FULL"),
+    )
+    async def continue_job(self, services: Services, job_id: JobId) -> JobView:
+        return await job_view(services, await services.generation.continue_job(job_id))
+
+    @post(
+        "/{job_id:str}/scenes/{scene_index:int}/regenerate",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Change one scene of a finished video",
+        opt=problems(
+            "JOB_STATE_CONFLICT", "SCENE_NOT_FOUND", "TEXT_NOT_RENDERABLE", "QUEUE_FULL",
+            "DISK_FULL",
+        ),
+    )  # fmt: skip
+    async def regenerate(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        services: Services,
+        job_id: JobId,
+        scene_index: Annotated[int, Parameter(ge=0, le=10_000, description="Scene index")],
+        data: SceneChanges,
+    ) -> JobView:
+        """A job (kind `regenerate`) that re-voices and re-renders only this scene, reuses
+        every other scene's audio and rendered chunk, and publishes a new video revision; the
+        previous one stays listed (`revisions`) until deleted. Follow it like any job."""
+        headers = read_provider_headers(request.headers)
+        job = await services.generation.regenerate(
+            job_id, scene_index, data, api_key=headers.api_key
+        )
+        return await job_view(services, job)
 
     @get(
         "/{job_id:str}/content",
@@ -184,7 +246,11 @@ class JobController(Controller):
                     index=scene.index,
                     title=scene.title,
                     narration=scene.narration,
-                    visual=scene.image_prompt,
+                    layout=scene.layout,
+                    bullets=scene.bullets,
+                    figure=scene.figure,
+                    visual=scene.visual,
+                    image_prompt=scene.image_prompt,
                     start_sec=chunk.start_frame / plan.fps if chunk and plan else None,
                     duration_sec=chunk.frames / plan.fps if chunk and plan else None,
                 )

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from reelforge.models import JobRequest
+from reelforge.models import Figure, JobRequest, RegeneratePlan, SceneVisual
 from reelforge.store.records import ArtifactRecord, JobRecord
 from reelforge.store.variants import VariantRecord
 
@@ -50,6 +50,25 @@ class JobLinks(Camel):
     content: str
 
 
+class JobWarning(Camel):
+    """A `warning` event of the job: `code` is catalogued (docs/errors.md) or null."""
+
+    code: str | None
+    message: str
+    remediation: str | None
+
+
+class RevisionView(Camel):
+    """One video of a family: the first render (revision 1) and each scene regeneration."""
+
+    job_id: str
+    revision: int
+    status: str
+    scene_index: int | None  # the scene a regeneration changed
+    created_at: str
+    video_url: str | None
+
+
 class JobView(Camel):
     id: str
     kind: str
@@ -68,6 +87,9 @@ class JobView(Camel):
     artifacts: list[ArtifactView]
     links: JobLinks
     variants: list[VariantView] | None = None  # AI region edits only
+    warnings: list[JobWarning] = msgspec.field(default_factory=list)
+    parent_id: str | None = None  # a regeneration's base job
+    revisions: list[RevisionView] | None = None  # generation families, in a single job's view
 
     @classmethod
     def of(
@@ -75,9 +97,12 @@ class JobView(Camel):
         job: JobRecord,
         artifacts: list[ArtifactRecord],
         variants: list[VariantView] | None = None,
+        warnings: list[dict[str, Any]] | None = None,
+        revisions: list[RevisionView] | None = None,
     ) -> JobView:
         try:
-            request: JobRequest | None = msgspec.convert(job.request, JobRequest)
+            stored = job.request.get("request") if job.kind == "regenerate" else job.request
+            request: JobRequest | None = msgspec.convert(stored, JobRequest)
         except msgspec.ValidationError:
             request = None
         base = f"/api/jobs/{job.id}"
@@ -112,7 +137,42 @@ class JobView(Camel):
                 content=f"{base}/content",
             ),
             variants=variants,
+            warnings=[
+                JobWarning(
+                    code=w.get("code"),
+                    message=str(w.get("message", "")),
+                    remediation=w.get("remediation"),
+                )
+                for w in warnings or []
+            ],
+            parent_id=job.parent_id,
+            revisions=revisions,
         )
+
+
+def revision_views(
+    family: list[JobRecord], artifacts: dict[str, list[ArtifactRecord]]
+) -> list[RevisionView]:
+    views = []
+    for number, member in enumerate(family, start=1):
+        video = next((a for a in artifacts.get(member.id, []) if a.kind == "video"), None)
+        scene = None
+        if member.kind == "regenerate":
+            try:
+                scene = msgspec.convert(member.request, RegeneratePlan).scene_index
+            except msgspec.ValidationError:
+                scene = None
+        views.append(
+            RevisionView(
+                job_id=member.id,
+                revision=number,
+                status=member.status,
+                scene_index=scene,
+                created_at=member.created_at,
+                video_url=f"/api/media/{video.id}" if video else None,
+            )
+        )
+    return views
 
 
 class VariantView(Camel):
@@ -165,7 +225,11 @@ class SceneContent(Camel):
     index: int
     title: str
     narration: str
-    visual: str
+    layout: str
+    bullets: list[str]
+    figure: Figure | None
+    visual: SceneVisual | None  # the user's image or clip, if the scene shows one
+    image_prompt: str
     start_sec: float | None
     duration_sec: float | None
 

@@ -204,5 +204,5 @@ class TemplateController(Controller):
         # As POST /api/jobs: `x-*-provider` headers win over the body, `x-api-key` is per job.
         headers = read_provider_headers(request.headers)
         job_request = apply_headers(job_request, headers)
-        job = await services.manager.submit(job_request, api_key=headers.api_key)
+        job = await services.generation.submit(job_request, api_key=headers.api_key)
         return Response(await job_view(services, job), status_code=HTTP_202_ACCEPTED)

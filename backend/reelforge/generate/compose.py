@@ -8,8 +8,11 @@ SRT, VTT and per-scene ASS, and `plan.json`, the value the render stage executes
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import wave
 from array import array
+
+import msgspec
 
 from reelforge.files import atomic_output
 from reelforge.generate import visuals as visuals_stage
@@ -22,10 +25,13 @@ from reelforge.media.fonts import find_font
 from reelforge.media.plan import (
     FADE_SEC,
     LEAD_IN_SEC,
+    PHOTO_ZOOM,
     QUALITY_CRF,
+    TEXT_ZOOM,
     Chunk,
     Encoding,
     RenderPlan,
+    Reveal,
     motion_for,
     scene_frames,
 )
@@ -40,42 +46,78 @@ SRT = "out/captions.srt"
 VTT = "out/captions.vtt"
 
 
+def reveal_frames(sentences: list[voice_stage.SentenceTiming], steps: int, fps: int) -> list[int]:
+    """The chunk frame at which each reveal step after the first appears: step k with the
+    sentence it belongs to (steps spread evenly over the sentences), never two at once."""
+    if steps <= 1 or not sentences:
+        return []
+    frames: list[int] = []
+    for step in range(1, steps):
+        sentence = sentences[min(len(sentences) - 1, step * len(sentences) // steps)]
+        at = round((LEAD_IN_SEC + sentence.start) * fps)
+        frames.append(max(at, frames[-1] + 1 if frames else 1))
+    return frames
+
+
+def content_name(folder: str, value: object, suffix: str) -> str:
+    """A file name made from what the file holds: equal inputs, equal names, reused."""
+    digest = hashlib.sha256(msgspec.json.encode(value)).hexdigest()[:24]
+    return f"{folder}/{digest}{suffix}"
+
+
 def layout(
-    track: voice_stage.VoiceTrack, cards: visuals_stage.Cards, request: JobRequest, fonts_dir: str
+    track: voice_stage.VoiceTrack,
+    visuals: visuals_stage.Visuals,
+    request: JobRequest,
+    fonts_dir: str,
+    captions: dict[int, str] | None = None,
 ) -> tuple[RenderPlan, list[Cue], list[list[Cue]]]:
-    """Frame-exact scene timing, chunk list and caption cues (global and per scene)."""
+    """Frame-exact scene timing, chunk list and caption cues (global and per scene).
+
+    `captions` names each scene's caption file (by scene index); chunk files are named by
+    everything that goes into them, so a chunk whose scene did not change keeps its name and
+    is reused by the render stage.
+    """
     width, height = output_size(request)
     fps = request.render.fps
+    encoding = Encoding(crf=QUALITY_CRF[request.render.quality])
     chunks: list[Chunk] = []
     all_cues: list[Cue] = []
     scene_cues: list[list[Cue]] = []
     start_frame = 0
-    for position, (scene, image) in enumerate(zip(track.scenes, cards.images, strict=True)):
+    for position, (scene, seen) in enumerate(zip(track.scenes, visuals.scenes, strict=True)):
         frames = scene_frames(scene.duration, fps)
         start = start_frame / fps
         local = [Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences]
         scene_cues.append(local)
         all_cues.extend(Cue(start + c.start, start + c.end, c.text) for c in local)
-        chunks.append(
-            Chunk(
-                index=scene.index,
-                image=image,
-                start_frame=start_frame,
-                frames=frames,
-                motion=motion_for(position),
-                fade_frames=round(FADE_SEC * fps),
-                captions=(
-                    f"captions/scene-{scene.index:02d}.ass" if request.render.captions else None
-                ),
-                output=f"chunks/scene-{scene.index:02d}.mp4",
-            )
+        at = reveal_frames(scene.sentences, len(seen.steps), fps)
+        chunk = Chunk(
+            index=scene.index,
+            image=seen.steps[0],
+            start_frame=start_frame,
+            frames=frames,
+            motion="zoom-in" if seen.text else motion_for(position),
+            fade_frames=round(FADE_SEC * fps),
+            captions=(captions or {}).get(scene.index) if request.render.captions else None,
+            output="",
+            reveals=[
+                Reveal(image=image, at_frame=frame)
+                for image, frame in zip(seen.steps[1:], at, strict=False)
+                if frame < frames
+            ],
+            clip=seen.clip,
+            zoom=TEXT_ZOOM if seen.text else PHOTO_ZOOM,
         )
+        identity = [msgspec.structs.replace(chunk, index=0, start_frame=0), width, height, fps]
+        chunk.output = content_name("chunks", [*identity, encoding, fonts_dir], ".mp4")
+        chunks.append(chunk)
         start_frame += frames
     plan = RenderPlan(
         width=width,
         height=height,
         fps=fps,
-        encoding=Encoding(crf=QUALITY_CRF[request.render.quality]),
+        encoding=encoding,
         chunks=chunks,
         audio=MIX,
         fonts_dir=fonts_dir if request.render.captions else None,
@@ -103,11 +145,33 @@ def narration_samples(
     return out
 
 
+def caption_files(
+    track: voice_stage.VoiceTrack, request: JobRequest, font_family: str
+) -> dict[int, tuple[str, str]]:
+    """Each scene's ASS captions (scene index -> (file name, text)), named by their text."""
+    width, height = output_size(request)
+    files: dict[int, tuple[str, str]] = {}
+    for scene in track.scenes:
+        cues = [Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences]
+        text = to_ass(
+            cues,
+            width=width,
+            height=height,
+            font_family=font_family,
+            style=request.render.caption_style,
+        )
+        files[scene.index] = (content_name("captions", text, ".ass"), text)
+    return files
+
+
 async def run(request: JobRequest, ctx: StageContext) -> None:
     track = read_struct(ctx.path(voice_stage.OUTPUT), voice_stage.VoiceTrack)
-    cards = read_struct(ctx.path(visuals_stage.OUTPUT), visuals_stage.Cards)
+    visuals = read_struct(ctx.path(visuals_stage.OUTPUT), visuals_stage.Visuals)
     font = await asyncio.to_thread(find_font, ctx.cache_dir)
-    plan, cues, scene_cues = layout(track, cards, request, str(font.path.parent))
+    ass = caption_files(track, request, font.family)
+    plan, cues, _scene_cues = layout(
+        track, visuals, request, str(font.path.parent), {i: name for i, (name, _) in ass.items()}
+    )
     ctx.progress(0.05, "Timing scenes to the narration", None, None)
 
     samples = narration_samples(track, plan, ctx)
@@ -117,16 +181,9 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     write_atomic(ctx.path(SRT), to_srt(cues).encode())
     write_atomic(ctx.path(VTT), to_vtt(cues).encode())
     if request.render.captions:
-        for chunk, local in zip(plan.chunks, scene_cues, strict=True):
-            assert chunk.captions is not None
-            text = to_ass(
-                local,
-                width=plan.width,
-                height=plan.height,
-                font_family=font.family,
-                style=request.render.caption_style,
-            )
-            write_atomic(ctx.path(chunk.captions), text.encode())
+        for name, text in ass.values():
+            if not ctx.path(name).exists():
+                write_atomic(ctx.path(name), text.encode())
 
     ctx.check_cancelled()
     ctx.progress(0.2, "Mixing narration and music", None, None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import msgspec
 
@@ -24,6 +24,33 @@ def _ignore_progress(fraction: float, message: str, current: int | None, total: 
 
 
 def _ignore_log(message: str) -> None:
+    return None
+
+
+class Warn(Protocol):
+    """Report a warning; `code` is a catalogued one (errors.WARNINGS) or None."""
+
+    def __call__(self, message: str, code: str | None = None) -> None: ...
+
+
+def _ignore_warning(message: str, code: str | None = None) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A user's image or clip a scene shows, as the store knows it."""
+
+    asset_id: str
+    path: Path
+    kind: str  # "image" or "video"
+    duration: float
+
+
+MediaLookup = Callable[[str], Awaitable["MediaFile | None"]]
+
+
+async def no_media(asset_id: str) -> MediaFile | None:
     return None
 
 
@@ -48,9 +75,10 @@ class StageContext:
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     progress: StageProgress = _ignore_progress
     log: Callable[[str], None] = _ignore_log
-    warn: Callable[[str], None] = _ignore_log
+    warn: Warn = _ignore_warning
     workers: int = field(default_factory=render_workers)
     ai: Session = field(default_factory=offline_session)  # the job's AI providers
+    media: MediaLookup = no_media  # finds the user's images and clips by asset id
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

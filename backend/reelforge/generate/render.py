@@ -70,7 +70,9 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             finished += 1
             report()
 
-    tasks = [asyncio.create_task(render_chunk(i)) for i in range(len(plan.chunks))]
+    # Two scenes that look exactly alike share one file: render it once.
+    first_of = {chunk.output: i for i, chunk in reversed(list(enumerate(plan.chunks)))}
+    tasks = [asyncio.create_task(render_chunk(i)) for i in sorted(first_of.values())]
     try:
         await asyncio.gather(*tasks)
     except BaseException:

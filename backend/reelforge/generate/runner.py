@@ -2,7 +2,9 @@
 
 `checkpoint.json` in the work dir lists the finished stages; a stage counts as finished only if
 it is listed *and* its outputs exist. Leftover `.part` files (from a crash or a cancel) are
-removed before anything runs. The runner knows nothing of HTTP or the database: the job manager
+removed before anything runs. A plan with `stopAfter: "script"` ends the run after that stage
+(StopForReview): the job waits in review, and continuing it runs the rest from the checkpoint.
+The runner knows nothing of HTTP or the database: the job manager
 and the CLI both call it with their own progress callback.
 """
 
@@ -14,9 +16,10 @@ from pathlib import Path
 
 import msgspec
 
+from reelforge.errors import StopForReview
 from reelforge.generate import compose, render, script, visuals, voice
 from reelforge.generate.context import StageContext, write_struct
-from reelforge.models import JobRequest
+from reelforge.models import JobRequest, RegeneratePlan
 
 CHECKPOINT = "checkpoint.json"
 
@@ -116,6 +119,8 @@ async def run_pipeline(
             write_struct(ctx.workdir / CHECKPOINT, Checkpoint(completed=[*done, stage.name]))
             done.append(stage.name)
         before += share
+        if request.plan.stop_after == stage.name:
+            raise StopForReview
     return outputs(ctx.workdir)
 
 
@@ -128,3 +133,11 @@ def outputs(workdir: Path) -> list[OutputFile]:
         OutputFile("script", workdir / script.OUTPUT, "application/json"),
     ]
     return [item for item in candidates if item.path.exists()]
+
+
+async def run_regeneration(
+    plan: RegeneratePlan, ctx: StageContext, progress: Progress
+) -> list[OutputFile]:
+    """A scene regeneration: the pipeline over a work dir prepared from the base job (its files
+    linked, the edited script in place and marked done), with the base's request."""
+    return await run_pipeline(plan.request, ctx, progress)

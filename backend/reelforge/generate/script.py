@@ -1,38 +1,77 @@
-"""Stage 1, script: the brief becomes scenes with narration, titles and visual notes.
+"""Stage 1, script: the brief and its sources become scenes with narration, titles and slides.
 
-An LLM writes it when one is configured (structured scenes, validated, repaired once); the
-offline writer does otherwise, and whenever the LLM fails.
+Who writes it, in order: an LLM when one is configured or found running locally, grounded in the
+sources' key passages; else the extractive writer, which narrates the sources' own most
+informative sentences; with no sources and no model, a generic outline, and a GENERIC_OUTLINE
+warning saying how to get a real script. An LLM that fails falls back to the offline writers.
 """
 
 from __future__ import annotations
 
+from reelforge.content.extractive import SourceText, key_passages, write_from_sources
 from reelforge.generate.context import StageContext, write_struct
+from reelforge.generate.sources import read_sources
 from reelforge.models import JobRequest, Script
 from reelforge.providers import espeak
 from reelforge.providers.base import LLM
-from reelforge.providers.llm_script import write_script_with_llm
-from reelforge.providers.offline_writer import write_script
+from reelforge.providers.llm_script import target_words, write_script_with_llm
+from reelforge.providers.offline_writer import scene_count, write_script
 
 OUTPUT = "script.json"
+SHORT_OF_TARGET = 0.85  # an extractive script this far under the target: the sources ran out
 
 
 async def run(request: JobRequest, ctx: StageContext) -> None:
     ctx.progress(0.1, "Writing the script", None, None)
     wpm = round(espeak.spoken_words_per_minute(request.voice.rate))
+    sources = read_sources(ctx.workdir)
 
     async def with_llm(llm: LLM) -> Script:
-        return await write_script_with_llm(llm, request.brief, request.plan, words_per_minute=wpm)
+        passages = None
+        if sources:
+            budget = 3 * target_words(request.plan, wpm, scene_count(request.plan))
+            passages = [text for _, text in key_passages(sources, budget)]
+        return await write_script_with_llm(
+            llm, request.brief, request.plan, words_per_minute=wpm, passages=passages
+        )
 
     async def offline() -> Script:
-        return write_script(request.brief, request.plan, words_per_minute=wpm)
+        return written_offline(request, sources, wpm)
 
     script = await ctx.ai.run("llm", "script", with_llm, offline)
     write_struct(ctx.path(OUTPUT), script)
+    warn_about(script, request, sources, ctx)
     ctx.log(
-        f"script by {ctx.ai.used.get('llm', 'offline')}: {len(script.scenes)} scenes, "
-        f"~{script.estimated_duration_sec:.0f} s"
+        f"script by {ctx.ai.used.get('llm', 'offline')} ({script.writer}): "
+        f"{len(script.scenes)} scenes, ~{script.estimated_duration_sec:.0f} s"
     )
     ctx.progress(1.0, f"Script ready: {len(script.scenes)} scenes", None, None)
+
+
+def written_offline(request: JobRequest, sources: list[SourceText], wpm: int) -> Script:
+    if sources:
+        return write_from_sources(sources, request.brief, request.plan, words_per_minute=wpm)
+    return write_script(request.brief, request.plan, words_per_minute=wpm)
+
+
+def warn_about(
+    script: Script, request: JobRequest, sources: list[SourceText], ctx: StageContext
+) -> None:
+    if script.writer == "outline":
+        ctx.warn(
+            "No source material and no language model: the script is a generic outline of "
+            f"{request.brief.topic!r}, not facts about it.",
+            code="GENERIC_OUTLINE",
+        )
+    elif (
+        script.writer == "extractive"
+        and script.estimated_duration_sec < SHORT_OF_TARGET * request.plan.target_duration_sec
+    ):
+        ctx.warn(
+            f"The sources give about {script.estimated_duration_sec:.0f} s of narration, "
+            f"short of the {request.plan.target_duration_sec:.0f} s asked for.",
+            code="SOURCE_TOO_SHORT",
+        )
 
 
 def outputs() -> list[str]:

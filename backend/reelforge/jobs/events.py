@@ -13,7 +13,8 @@ from typing import Any
 from reelforge.store.records import EventRecord
 from reelforge.store.repository import Repository
 
-TERMINAL_EVENTS = frozenset({"job-completed", "job-failed", "job-cancelled"})
+# Events after which nothing more happens until the user acts (a review waits for `continue`).
+TERMINAL_EVENTS = frozenset({"job-completed", "job-failed", "job-cancelled", "job-review"})
 
 
 class EventHub:

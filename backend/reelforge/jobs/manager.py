@@ -22,14 +22,20 @@ from typing import Any
 import msgspec
 
 from reelforge.config import Paths, Settings
-from reelforge.errors import CATALOGUE, JobCancelled, ReelforgeError
-from reelforge.generate.context import StageContext, render_workers
-from reelforge.generate.runner import STAGE_NAMES, OutputFile, remove_partials, run_pipeline
+from reelforge.errors import CATALOGUE, WARNINGS, JobCancelled, ReelforgeError, StopForReview
+from reelforge.generate.context import MediaLookup, StageContext, no_media, render_workers
+from reelforge.generate.runner import (
+    STAGE_NAMES,
+    OutputFile,
+    remove_partials,
+    run_pipeline,
+    run_regeneration,
+)
 from reelforge.jobs.events import EventHub
 from reelforge.media.ffmpeg import locate_ffmpeg, use_niceness
-from reelforge.models import JobRequest, ProviderChoice, requested_providers
+from reelforge.models import JobRequest, ProviderChoice, RegeneratePlan, requested_providers
 from reelforge.providers.chain import Resolver, Session, offline_session
-from reelforge.store.records import TERMINAL_STATUSES, ArtifactRecord, JobRecord
+from reelforge.store.records import SETTLED_STATUSES, ArtifactRecord, JobRecord
 from reelforge.store.repository import Repository, new_id, now
 from reelforge.store.reserve import DiskReserve, is_disk_full
 
@@ -68,6 +74,17 @@ def generation_kind(pipeline: Pipeline = run_pipeline) -> JobKind:
     return JobKind("generate", JobRequest, STAGE_NAMES, pipeline, providers=requested_providers)
 
 
+def regeneration_kind() -> JobKind:
+    """One scene of a finished video changed: a new revision (see generate/service.py)."""
+    return JobKind(
+        "regenerate",
+        RegeneratePlan,
+        STAGE_NAMES,
+        run_regeneration,
+        providers=lambda plan: requested_providers(plan.request),
+    )
+
+
 class JobManager:
     def __init__(
         self,
@@ -76,8 +93,10 @@ class JobManager:
         paths: Paths,
         kinds: Iterable[JobKind],
         resolver: Resolver | None = None,
+        media: MediaLookup = no_media,
     ):
         self.repo = repo
+        self.media = media  # the user's images and clips, for scenes that show them
         self.hub = hub
         self.paths = paths
         self.kinds = {kind.name: kind for kind in kinds}
@@ -137,16 +156,36 @@ class JobManager:
     # commands
 
     async def submit(
-        self, request: msgspec.Struct, kind: str = "generate", *, api_key: str | None = None
+        self,
+        request: msgspec.Struct,
+        kind: str = "generate",
+        *,
+        api_key: str | None = None,
+        prepare: Callable[[Path], Awaitable[None]] | None = None,
+        parent_id: str | None = None,
     ) -> JobRecord:
+        """Queue a job. `prepare(workdir)` writes files the job starts from (the snapshot of its
+        sources) before the job exists, so no run can start without them."""
         if kind not in self.kinds:
             raise KeyError(kind)
         settings = await self.repo.load_settings()
         self._check_disk(settings)  # a clear 507 now, not a job that fails at once
+        job_id = new_id()
+        if prepare is not None:
+            try:
+                await prepare(self.workdir(job_id))
+            except BaseException:
+                await asyncio.to_thread(shutil.rmtree, self.workdir(job_id), True)
+                raise
         job = await self.repo.create_job_if_room(
-            msgspec.to_builtins(request), kind, settings.max_queued_jobs
+            msgspec.to_builtins(request),
+            kind,
+            settings.max_queued_jobs,
+            job_id=job_id,
+            parent_id=parent_id,
         )
         if job is None:
+            await asyncio.to_thread(shutil.rmtree, self.workdir(job_id), True)
             raise ReelforgeError(
                 "QUEUE_FULL",
                 f"{settings.max_queued_jobs} jobs are already waiting; try again later",
@@ -159,9 +198,11 @@ class JobManager:
 
     async def cancel(self, job_id: str) -> JobRecord:
         job = await self._get(job_id)
-        if job.status == "queued" and job.id not in self._running:
+        if job.status in ("queued", "review") and job.id not in self._running:
             self._keys.pop(job.id, None)
-            if await self.repo.transition(job.id, ["queued"], "cancelled", finished_at=now()):
+            if await self.repo.transition(
+                job.id, ["queued", "review"], "cancelled", finished_at=now()
+            ):
                 await self.hub.publish(job.id, "job-status", {"status": "cancelled"})
                 await self.hub.publish(job.id, "job-cancelled", {"stage": job.stage})
         elif (task := self._running.get(job.id)) is not None:
@@ -170,8 +211,25 @@ class JobManager:
                 await asyncio.wait_for(asyncio.shield(task), timeout=10)
         else:
             raise ReelforgeError(
-                "JOB_STATE_CONFLICT", f"job is {job.status}; only queued or running jobs cancel"
+                "JOB_STATE_CONFLICT",
+                f"job is {job.status}; only queued, running or in-review jobs cancel",
             )
+        return await self._get(job_id)
+
+    async def continue_review(self, job_id: str, request: msgspec.Struct) -> JobRecord:
+        """Run a job that waits in `review` on to its end, with `request` (the stored request
+        without its stop) replacing the stored one."""
+        job = await self._get(job_id)
+        if job.status != "review":
+            raise ReelforgeError(
+                "JOB_STATE_CONFLICT", f"job is {job.status}; only a job in review continues"
+            )
+        self._check_disk(await self.repo.load_settings())
+        await self.repo.set_request(job_id, msgspec.to_builtins(request))
+        if not await self.repo.transition(job.id, ["review"], "queued", eta_sec=None):
+            raise ReelforgeError("JOB_STATE_CONFLICT", "the job left review meanwhile")
+        await self.hub.publish(job.id, "job-status", {"status": "queued", "continued": True})
+        self._wake.set()
         return await self._get(job_id)
 
     async def retry(self, job_id: str, *, api_key: str | None = None) -> JobRecord:
@@ -194,7 +252,7 @@ class JobManager:
 
     async def delete(self, job_id: str) -> None:
         job = await self._get(job_id)
-        if job.status not in TERMINAL_STATUSES:
+        if job.status not in SETTLED_STATUSES:
             await self.cancel(job_id)
         await self.repo.delete_job(job_id)
         self._keys.pop(job_id, None)
@@ -279,6 +337,7 @@ class JobManager:
                 warn=progress.warn,
                 workers=render_workers(settings.render_workers),
                 ai=await self._session(job, kind, request, key, progress.warn),
+                media=self.media,
             )
             try:
                 outputs = await kind.run(request, ctx, progress.report)
@@ -294,6 +353,13 @@ class JobManager:
             )  # fmt: skip
             await self.hub.publish(job.id, "job-status", {"status": "completed"})
             await self.hub.publish(job.id, "job-completed", {"artifacts": artifacts})
+        except StopForReview:
+            await progress.drain()
+            await self.repo.transition(
+                job.id, ["running"], "review", eta_sec=None, message="Script ready for review"
+            )
+            await self.hub.publish(job.id, "job-status", {"status": "review"})
+            await self.hub.publish(job.id, "job-review", {"stage": progress.stage})
         except JobCancelled:
             await progress.drain()
             await asyncio.to_thread(remove_partials, workdir)
@@ -461,8 +527,12 @@ class ProgressPump:
     def log(self, message: str) -> None:
         self._queue.put_nowait(("job-log", {"level": "info", "message": message}))
 
-    def warn(self, message: str) -> None:
-        self._queue.put_nowait(("warning", {"message": message}))
+    def warn(self, message: str, code: str | None = None) -> None:
+        """A warning event: `code` (from errors.WARNINGS) adds its title's remediation."""
+        remediation = WARNINGS[code].remediation if code in WARNINGS else None
+        self._queue.put_nowait(
+            ("warning", {"message": message, "code": code, "remediation": remediation})
+        )
 
     async def drain(self) -> None:
         self._queue.put_nowait(None)

@@ -21,27 +21,58 @@ def safe_path(name: str) -> str:
     return name if not name.startswith("-") else "./" + name
 
 
-def zoompan_filter(chunk: Chunk, width: int, height: int, fps: int) -> str:
-    """Ken Burns motion from one decoded still: zoompan emits `frames` frames from it."""
+def zoompan_filter(
+    chunk: Chunk, width: int, height: int, fps: int, *, offset: int = 0, frames: int | None = None
+) -> str:
+    """Ken Burns motion from one decoded still: zoompan emits `frames` frames from it.
+
+    `offset` is where these frames start within the chunk: a still that replaces another
+    (a reveal) carries the motion on from there, so the camera never jumps.
+    """
     n = max(1, chunk.frames)
+    count = max(1, chunk.frames if frames is None else frames)
+    t = f"(on+{offset})/{n}" if offset else f"on/{n}"
+    extra = f"{chunk.zoom - 1:.4f}"
     center_x, center_y = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
     if chunk.motion == "zoom-in":
-        z, x, y = f"1+0.10*on/{n}", center_x, center_y
+        z, x, y = f"1+{extra}*{t}", center_x, center_y
     elif chunk.motion == "zoom-out":
-        z, x, y = f"1.10-0.10*on/{n}", center_x, center_y
+        z, x, y = f"{chunk.zoom:.4f}-{extra}*{t}", center_x, center_y
     elif chunk.motion == "pan-right":
-        z, x, y = "1.10", f"(iw-iw/zoom)*on/{n}", center_y
+        z, x, y = f"{chunk.zoom:.4f}", f"(iw-iw/zoom)*{t}", center_y
     else:
-        z, x, y = "1.10", f"(iw-iw/zoom)*(1-on/{n})", center_y
-    return f"zoompan=z={z}:x={x}:y={y}:d={n}:s={width}x{height}:fps={fps}"
+        z, x, y = f"{chunk.zoom:.4f}", f"(iw-iw/zoom)*(1-{t})", center_y
+    return f"zoompan=z={z}:x={x}:y={y}:d={count}:s={width}x{height}:fps={fps}"
+
+
+def _still_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """(first frame, frame count) of each still of a chunk: the image, then its reveals."""
+    starts = [0, *(min(max(1, r.at_frame), chunk.frames - 1) for r in chunk.reveals)]
+    ends = [*starts[1:], chunk.frames]
+    return [(start, max(1, end - start)) for start, end in zip(starts, ends, strict=True)]
 
 
 def chunk_filtergraph(plan: RenderPlan, chunk: Chunk) -> str:
-    parts = [
-        f"scale={plan.width}:{plan.height}:force_original_aspect_ratio=increase",
-        f"crop={plan.width}:{plan.height}",
-        zoompan_filter(chunk, plan.width, plan.height, plan.fps),
-    ]
+    fit = (
+        f"scale={plan.width}:{plan.height}:force_original_aspect_ratio=increase,"
+        f"crop={plan.width}:{plan.height}"
+    )
+    if chunk.clip is not None:
+        # Input 0 is the prepared clip, looped by the demuxer; its frames are used as they are.
+        graph, parts = "", [f"[0:v]{fit}", f"fps={plan.fps}", "setpts=N/FRAME_RATE/TB"]
+    elif chunk.reveals:
+        spans = _still_spans(chunk)
+        graph = "".join(
+            f"[{n}:v]{fit},"
+            f"{zoompan_filter(chunk, plan.width, plan.height, plan.fps, offset=s, frames=c)}"
+            f"[s{n}];"
+            for n, (s, c) in enumerate(spans)
+        )
+        joined = "".join(f"[s{n}]" for n in range(len(spans)))
+        parts = [f"{joined}concat=n={len(spans)}:v=1:a=0"]
+    else:
+        graph = ""
+        parts = [f"[0:v]{fit}", zoompan_filter(chunk, plan.width, plan.height, plan.fps)]
     if chunk.fade_frames > 0:
         fade = min(chunk.fade_frames, chunk.frames // 2)
         parts.append(f"fade=t=in:s=0:n={fade}")
@@ -52,7 +83,38 @@ def chunk_filtergraph(plan: RenderPlan, chunk: Chunk) -> str:
             subtitle += f":fontsdir={option_value(plan.fonts_dir)}"
         parts.append(subtitle)
     parts.append("format=yuv420p")
-    return "[0:v]" + ",".join(parts) + "[v]"
+    return graph + ",".join(parts) + "[v]"
+
+
+def clip_prepare_args(
+    source: str,
+    start: float,
+    end: float,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    fit: str,
+    output: str,
+) -> list[str]:
+    """The part `start`..`end` of a user's clip at the video's size and rate, without sound,
+    ready to be looped into a scene. `cover` crops it to fill the frame; `contain` shows it
+    whole over a blurred, darkened copy of itself."""
+    fill = f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height}"
+    if fit == "contain":
+        graph = (
+            f"[0:v]split=2[a][b];[a]{fill},boxblur=20:2,eq=brightness=-0.12[bg];"
+            f"[b]scale={width}:{height}:force_original_aspect_ratio=decrease[fg];"
+            f"[bg][fg]overlay=(W-w)/2:(H-h)/2,fps={fps},format=yuv420p,setsar=1[v]"
+        )
+    else:
+        graph = f"[0:v]{fill},fps={fps},format=yuv420p,setsar=1[v]"
+    return [
+        "-ss", f"{start:.3f}", "-to", f"{end:.3f}", "-i", safe_path(source),
+        "-filter_complex", graph, "-map", "[v]", "-an",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", str(fps),
+        "-f", "mp4", safe_path(output),
+    ]  # fmt: skip
 
 
 def video_codec_args(plan: RenderPlan) -> list[str]:
@@ -72,8 +134,13 @@ def video_codec_args(plan: RenderPlan) -> list[str]:
 
 def chunk_args(plan: RenderPlan, chunk: Chunk, output: str) -> list[str]:
     """Render one scene chunk (video only) to `output`."""
+    if chunk.clip is not None:
+        inputs = ["-stream_loop", "-1", "-i", safe_path(chunk.clip)]
+    else:
+        stills = [chunk.image, *(r.image for r in chunk.reveals)]
+        inputs = [arg for image in stills for arg in ("-i", safe_path(image))]
     return [
-        "-i", safe_path(chunk.image),
+        *inputs,
         "-filter_complex", chunk_filtergraph(plan, chunk),
         "-map", "[v]",
         "-frames:v", str(chunk.frames),

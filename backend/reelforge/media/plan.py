@@ -22,8 +22,21 @@ FADE_SEC = 0.4
 QUALITY_CRF = {"draft": 28, "standard": 23, "high": 19}
 
 
+TEXT_ZOOM = 1.04  # slides with text move gently: the words stay put and sharp
+PHOTO_ZOOM = 1.10  # pictures get the full Ken Burns
+
+
+class Reveal(msgspec.Struct, kw_only=True):
+    """From `at_frame` (of the chunk) on, `image` is shown instead of the previous still: the
+    same slide with one more bullet, in step with the narration."""
+
+    image: str
+    at_frame: int
+
+
 class Chunk(msgspec.Struct, kw_only=True):
-    """One scene rendered on its own: a still with motion, fades and burned captions."""
+    """One scene rendered on its own: a still (and its reveals) with motion, or a clip looped
+    to the scene's length; fades and burned captions either way."""
 
     index: int
     image: str
@@ -33,6 +46,9 @@ class Chunk(msgspec.Struct, kw_only=True):
     fade_frames: int
     captions: str | None
     output: str
+    reveals: list[Reveal] = msgspec.field(default_factory=list)
+    clip: str | None = None  # a prepared clip (frame size and rate of the plan, no audio)
+    zoom: float = PHOTO_ZOOM
 
 
 class Encoding(msgspec.Struct, kw_only=True):

@@ -8,6 +8,8 @@ import msgspec
 
 JobStatus = Literal["queued", "running", "review", "completed", "failed", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+# Nothing runs for these: the terminal ones, and a script waiting for the user's review.
+SETTLED_STATUSES: frozenset[str] = TERMINAL_STATUSES | {"review"}
 
 
 class JobRecord(msgspec.Struct, kw_only=True):

@@ -55,20 +55,28 @@ class Repository:
         return job
 
     async def create_job_if_room(
-        self, request: dict[str, Any], kind: str, max_queued: int | None
+        self,
+        request: dict[str, Any],
+        kind: str,
+        max_queued: int | None,
+        *,
+        job_id: str | None = None,
+        parent_id: str | None = None,
     ) -> JobRecord | None:
         """A new queued job, or None if `max_queued` jobs are already queued. The count and the
-        insert share one write transaction, so racing submits can't overshoot the limit."""
-        job_id, stamp = new_id(), now()
+        insert share one write transaction, so racing submits can't overshoot the limit.
+        `job_id` lets a caller prepare the job's files before the job exists; `parent_id`
+        links a scene regeneration to the job it changes."""
+        job_id, stamp = job_id or new_id(), now()
         async with self.db.write() as conn:
             if max_queued is not None:
                 count = "SELECT count(*) FROM jobs WHERE status = 'queued'"
                 if next(iter(await conn.execute_fetchall(count)))[0] >= max_queued:
                     return None
             await conn.execute(
-                "INSERT INTO jobs (id, kind, status, request, created_at, updated_at) "
-                "VALUES (?, ?, 'queued', ?, ?, ?)",
-                (job_id, kind, _json_encode(request).decode(), stamp, stamp),
+                "INSERT INTO jobs (id, kind, status, request, created_at, updated_at, parent_id) "
+                "VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+                (job_id, kind, _json_encode(request).decode(), stamp, stamp, parent_id),
             )
         job = await self.get_job(job_id)
         assert job is not None
@@ -123,6 +131,16 @@ class Repository:
             )
             return cursor.rowcount == 1
 
+    async def children(self, job_id: str) -> list[JobRecord]:
+        """Jobs made from this one (scene regenerations), oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM jobs WHERE parent_id = ? ORDER BY created_at, rowid", (job_id,)
+        )
+        return [_job(r) for r in rows]
+
+    async def set_request(self, job_id: str, request: dict[str, Any]) -> None:
+        await self.update_job(job_id, request=_json_encode(request).decode())
+
     async def delete_job(self, job_id: str) -> None:
         async with self.db.write() as conn:
             await conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -146,6 +164,14 @@ class Repository:
             (job_id, after_id, limit),
         )
         return [_event(r) for r in rows]
+
+    async def warnings_for(self, job_id: str) -> list[dict[str, Any]]:
+        """The `warning` events of a job, oldest first (their data)."""
+        rows = await self.db.fetchall(
+            "SELECT data FROM job_events WHERE job_id = ? AND type = 'warning' ORDER BY id",
+            (job_id,),
+        )
+        return [msgspec.json.decode(r[0]) for r in rows]
 
     async def last_event(self, job_id: str) -> EventRecord | None:
         row = await self.db.fetchone(
