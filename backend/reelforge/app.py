@@ -51,6 +51,7 @@ from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobKind, JobManager, Pipeline, generation_kind
 from reelforge.media.ffmpeg import kill_all
 from reelforge.providers.chain import Resolver
+from reelforge.providers.detect import LocalDetector
 from reelforge.services import FfmpegFinder, Services
 from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
@@ -106,7 +107,8 @@ def create_app(
             "ai-edit", AiEditPlan, AI_EDIT_STAGES, run_ai_edit,
             providers=edit_providers, finish=register_variants,
         )  # fmt: skip
-        resolver = Resolver(provider_settings, ai_log.record)
+        detector = LocalDetector()
+        resolver = Resolver(provider_settings, ai_log.record, detector=detector)
         manager = JobManager(
             repo, hub, paths, [generation_kind(pipeline), export, ai_edit], resolver
         )
@@ -133,13 +135,16 @@ def create_app(
             ai_log=ai_log,
             resolver=resolver,
             variants=VariantService(variant_store, repo, paths, timeline, library, ffmpeg),
+            detector=detector,
             heartbeat_sec=heartbeat_sec,
         )
         await manager.start()
         await proxies.start()
+        detector.start(provider_settings)  # in the background: start-up never waits for it
         try:
             yield
         finally:
+            await detector.aclose()
             hub.close()
             await proxies.stop()
             await manager.stop()

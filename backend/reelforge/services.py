@@ -12,6 +12,7 @@ from reelforge.jobs.manager import JobManager
 from reelforge.media.encoders import FfmpegCapabilities
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.providers.chain import Resolver
+from reelforge.providers.detect import LocalDetector
 from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
 from reelforge.store.projects import ProjectStore
@@ -40,6 +41,7 @@ class Services:
     ai_log: AiLog
     resolver: Resolver
     variants: VariantService
+    detector: LocalDetector  # local model servers found running (Ollama, LM Studio...)
     heartbeat_sec: float = 15.0
     capabilities: dict[str, FfmpegCapabilities] = field(default_factory=dict)
     capabilities_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -26,6 +26,7 @@ from reelforge.media.clips import ClipProfile
 from reelforge.models import JobProviders, ProviderChoice
 from reelforge.providers import registry
 from reelforge.providers.base import ROLES
+from reelforge.providers.detect import default_server
 from reelforge.services import Services
 from reelforge.store.projects import check_version
 from reelforge.timeline.model import to_frame
@@ -42,10 +43,14 @@ class AiController(Controller):
         always ready, so Reelforge can always finish a job."""
         settings = (await services.repo.load_settings()).providers
         last = await services.ai_log.last_by_provider()
+        # The last detection's answer, without probing again: a local server found running.
+        local = default_server(services.detector.last(settings) or [])
         roles: dict[str, RoleHealth] = {}
         degraded = False
         for role in ROLES:
             choice: ProviderChoice | None = getattr(settings, role)
+            if role == "llm" and choice is None and local is not None:
+                choice = ProviderChoice(provider=local.provider, model=local.model)
             name = choice.provider if choice else registry.OFFLINE[role]
             entry = registry.info(name)
             call = last.get(f"{role}:{name}")

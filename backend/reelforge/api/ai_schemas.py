@@ -9,6 +9,7 @@ import msgspec
 from reelforge.config import BaseUrl
 from reelforge.models import ModelId, ProviderName
 from reelforge.providers.base import Check
+from reelforge.providers.detect import DetectedServer
 from reelforge.store.ai_log import AiOperation
 
 
@@ -33,10 +34,13 @@ class ProviderView(Camel):
     options: list[str]
 
 
-class SelectedView(Camel):
+class SelectedView(Camel, omit_defaults=True):
     provider: str
     model: str | None
-    source: Literal["settings", "offline"]
+    # "detected": no llm is chosen, and a model server found running on this machine writes
+    # the scripts (at `baseUrl`, shown only then).
+    source: Literal["settings", "detected", "offline"]
+    base_url: str | None = None
 
 
 class KeyringView(Camel):
@@ -48,6 +52,8 @@ class ProviderList(Camel):
     providers: list[ProviderView]
     selected: dict[str, SelectedView]
     keyring: KeyringView
+    autodetect: bool  # the settings' `providers.autodetect`
+    detected: list[DetectedServer]  # model servers answering at `providers.detectAddresses`
 
 
 class ValidateRequest(Strict):

@@ -26,6 +26,7 @@ from reelforge.models import ProviderChoice
 from reelforge.providers import keys, registry
 from reelforge.providers.base import ROLES, Check, ProviderError, Role
 from reelforge.providers.chain import candidate
+from reelforge.providers.detect import default_server
 from reelforge.services import Services
 
 ProviderPath = Annotated[str, Parameter(description="Provider name", max_length=32)]
@@ -80,9 +81,14 @@ class ProviderController(Controller):
     path = "/api/providers"
     tags = ["providers"]
 
-    @get("/", summary="Known providers, the selection per role, and keyring status")
+    @get("/", summary="Known providers, the selection per role, local servers, keyring status")
     async def list_providers(self, services: Services) -> ProviderList:
+        """`detected` lists the model servers running on this machine (probed at the settings'
+        `detectAddresses` within a fraction of a second, the answer kept for 30 s); the first
+        with a chat model writes scripts when no llm is chosen."""
         settings = (await services.repo.load_settings()).providers
+        detected = await services.detector.refresh(settings)
+        local = default_server(detected)
         has_key = await asyncio.to_thread(_stored_keys)
         views = [
             ProviderView(
@@ -111,8 +117,19 @@ class ProviderController(Controller):
                 if choice is not None
                 else SelectedView(provider=registry.OFFLINE[role], model=None, source="offline")
             )
+        if local is not None and settings.llm is None:
+            selected["llm"] = SelectedView(
+                provider=local.provider, model=local.model, source="detected",
+                base_url=local.base_url,
+            )  # fmt: skip
         status = await asyncio.to_thread(keys.status)
-        return ProviderList(providers=views, selected=selected, keyring=KeyringView(**status))
+        return ProviderList(
+            providers=views,
+            selected=selected,
+            keyring=KeyringView(**status),
+            autodetect=settings.autodetect,
+            detected=detected,
+        )
 
     @post(
         "/validate",
