@@ -26,6 +26,7 @@ import httpx
 import msgspec
 
 from reelforge.config import ProviderSettings
+from reelforge.providers.http import _tls as shared_tls
 
 __all__ = [
     "CACHE_SEC",
@@ -181,9 +182,12 @@ async def detect_local_llms(
     """
     if not addresses:
         return []
-    # trust_env=False: a proxy from the environment must never see loopback traffic.
+    # The shared TLS context: loading the CA bundle (~100 ms, once, off the event loop) would
+    # cost more than probing every address. trust_env=False: a proxy from the environment must
+    # never see loopback traffic.
+    tls = await asyncio.to_thread(shared_tls)
     async with httpx.AsyncClient(
-        trust_env=False, timeout=httpx.Timeout(timeout), follow_redirects=False
+        trust_env=False, verify=tls, timeout=httpx.Timeout(timeout), follow_redirects=False
     ) as client:
         tasks = [asyncio.ensure_future(_probe(client, address)) for address in addresses]
         done, pending = await asyncio.wait(tasks, timeout=timeout)
