@@ -108,6 +108,7 @@ def test_bundle_layout(bundle: Path) -> None:
         UI / "index.html"
     ).read_bytes()
     assert (internal / "reelforge" / "demo" / "brief.json").is_file()
+    assert (internal / "reelforge" / "demo" / "how-tides-work.md").is_file()
     assert list((internal / "espeakng_loader" / "espeak-ng-data").glob("*_dict"))
 
 
