@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from reelforge.media.fonts import ass_font_runs
+
 CaptionStyle = Literal["outline", "boxed"]
 
 # ASS colours are &HAABBGGRR with AA = transparency (00 opaque, FF invisible).
@@ -98,13 +100,14 @@ def to_ass(
         "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: Caption,{family},{size},&H00FFFFFF,&H00FFFFFF,{outline_colour},{back_colour},"
-        f"-1,0,0,0,100,100,0,0,{border},{outline},{shadow},2,{margin_h},{margin_h},{margin_v},1\n\n"
+        # Encoding -1: libass finds each line's base direction (Arabic, Hebrew read right to left)
+        f"-1,0,0,0,100,100,0,0,{border},{outline},{shadow},2,{margin_h},{margin_h},{margin_v},-1\n\n"
         "[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     events = "".join(
         f"Dialogue: 0,{_ass_clock(c.start)},{_ass_clock(c.end)},Caption,,0,0,0,,"
-        f"{ass_text(c.text)}\n"
+        f"{ass_font_runs(ass_text(c.text), family)}\n"
         for c in cues
     )
     return header + events
