@@ -17,6 +17,7 @@ from typing import Annotated
 
 import msgspec
 
+from reelforge.content.sentences import split_sentences
 from reelforge.media.plan import LEAD_IN_SEC, SENTENCE_GAP_SEC, TAIL_SEC
 from reelforge.models import Brief, Plan, Scene, Script
 from reelforge.providers.base import LLM, ChatMessage, ProviderError
@@ -53,53 +54,6 @@ class _Draft(msgspec.Struct):
 
 class _Invalid(Exception):
     """Why an answer cannot be used, worded for the model in the repair request."""
-
-
-# --- sentences -------------------------------------------------------------------------------
-
-# Never end a sentence ("e.g. Paris"); titles are case-sensitive ("Dr. Who" but "a dr. visit").
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "vs", "cf", "approx", "ca", "al", "incl", "resp"})
-_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "Rev", "Gen", "Sgt"})
-# Abbreviations only before a number: "No. 5", "Fig. 2", "p. 10".
-_NUMBERED = frozenset({"no", "nos", "fig", "vol", "p", "pp", "ch", "sec", "art"})
-# Closing quotes and brackets that stay with the sentence they end, and the CJK full stops.
-_CLOSERS = "\"'\u201d\u2019\u00bb)\\]"
-_CJK_STOPS = "\u3002\uff01\uff1f"
-_CJK_CLOSERS = "\u201d\u2019\u300d\u300f\uff09)"
-_OPENERS = "\"'\u201c\u2018\u00ab(["
-_BOUNDARY = re.compile(
-    rf"(?P<stop>[.!?\u2026]+)[{_CLOSERS}]*(?:\s+|$)"  # Latin scripts: stop, closers, a space
-    rf"|[{_CJK_STOPS}]+[{_CJK_CLOSERS}]*\s*"  # CJK: no space follows a full stop
-)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split narration into sentences, keeping abbreviations, initials and decimals whole."""
-    text = clean_text(text)
-    sentences: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        following = text[match.end() : match.end() + 1]
-        if following.islower():  # "e.g. this", "approx. five": not a new sentence
-            continue
-        if match.group("stop") == ".":
-            words = text[start : match.start()].split()
-            token = words[-1].lstrip(_OPENERS) if words else ""
-            if (
-                token.lower() in _ABBREVIATIONS
-                or token in _TITLES
-                or (token.lower() in _NUMBERED and following.isdigit())
-                or (len(token) == 1 and token.isalpha() and token.isupper())  # an initial
-            ):
-                continue
-        sentence = text[start : match.end()].strip()
-        if sentence:
-            sentences.append(sentence)
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
 
 
 # --- the request -----------------------------------------------------------------------------

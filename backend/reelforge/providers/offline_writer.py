@@ -17,17 +17,22 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reelforge.content.bullets import bullet
+from reelforge.content.sentences import clean_text
 from reelforge.media.plan import LEAD_IN_SEC, SENTENCE_GAP_SEC, TAIL_SEC
-from reelforge.models import Brief, Plan, Scene, Script
+from reelforge.models import Brief, Layout, Plan, Scene, Script
 
 __all__ = [
     "clean_text",
     "count_words",
     "estimate_duration",
+    "scene_count",
+    "scene_seconds",
+    "shorten",
+    "tone_key",
     "write_script",
 ]
 
@@ -43,12 +48,6 @@ _INLINE_TOPIC_CHARS = 48
 
 Unit = tuple[str, ...]  # one or more sentences that only make sense together
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters and collapse whitespace; everything else stays as the user typed."""
-    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
-    return " ".join(kept.split())
 
 
 def count_words(text: str) -> int:
@@ -77,7 +76,7 @@ _TONE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _tone_key(tone: str) -> str:
+def tone_key(tone: str) -> str:
     """Map free-text tone to one of the template families; unknown tones read as neutral."""
     words = "".join(c if c.isalpha() else " " for c in tone.casefold()).split()
     for word in words:
@@ -793,7 +792,7 @@ def _build_drafts(brief: Brief, plan: Plan, n_scenes: int, h: _Hasher) -> list[_
     ref = full if short_enough else "this topic"
     audience = _inline(clean_text(brief.audience))
     goal_text = _inline(clean_text(brief.goal))
-    tone = _tone_key(clean_text(brief.tone))
+    tone = tone_key(clean_text(brief.tone))
     goal, known_goal = _goal_key(goal_text)
     bang = "!" if tone == "energetic" else "."
 
@@ -1021,13 +1020,13 @@ class _Sizer:
             total += delta
 
 
-def _scene_seconds(plan: Plan) -> float:
+def scene_seconds(plan: Plan) -> float:
     """How long a scene should run for this plan's pacing and density (8.4 s to 18.6 s)."""
     return _SCENE_SECONDS[plan.pacing] * _DENSITY_FACTOR[plan.density]
 
 
 def _scene_count(plan: Plan) -> int:
-    return max(3, min(_MAX_SCENES, round(plan.target_duration_sec / _scene_seconds(plan))))
+    return max(3, min(_MAX_SCENES, round(plan.target_duration_sec / scene_seconds(plan))))
 
 
 def scene_count(plan: Plan) -> int:
@@ -1053,7 +1052,7 @@ def write_script(brief: Brief, plan: Plan, *, words_per_minute: int) -> Script:
     h = _Hasher(_seed(brief))
     target = float(plan.target_duration_sec)
     n_scenes = _scene_count(plan)
-    longest = 1.15 * _scene_seconds(plan)
+    longest = 1.15 * scene_seconds(plan)
     while True:
         sizer = _Sizer(_build_drafts(brief, plan, n_scenes, h), words_per_minute, target)
         if n_scenes >= _MAX_SCENES:
@@ -1085,12 +1084,17 @@ def write_script(brief: Brief, plan: Plan, *, words_per_minute: int) -> Script:
     scenes: list[Scene] = []
     for index, draft in enumerate(sizer.drafts):
         sentences = draft.sentences()
+        # Slides reveal bullet k as sentence k starts: one key clause per sentence, at most 4.
+        bullets = list(dict.fromkeys(b for b in map(bullet, sentences[:4]) if b))
+        layout: Layout = "title" if index == 0 else ("bullets" if bullets else "section")
         scenes.append(
             Scene(
                 index=index,
                 title=draft.title,
                 narration=" ".join(sentences),
                 sentences=sentences,
+                layout=layout,
+                bullets=bullets if layout == "bullets" else [],
                 image_prompt=(
                     f"Title card “{draft.title}” on a {plan.style} diagonal gradient with soft "
                     f"shapes; scene {index + 1} of {len(sizer.drafts)}."
@@ -1102,4 +1106,5 @@ def write_script(brief: Brief, plan: Plan, *, words_per_minute: int) -> Script:
         scenes=scenes,
         estimated_duration_sec=round(estimate_duration(scenes, words_per_minute), 2),
         words_per_minute=words_per_minute,
+        writer="outline",
     )

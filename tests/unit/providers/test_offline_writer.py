@@ -188,3 +188,17 @@ def test_hook_body_and_outro_have_distinct_titles() -> None:
     titles = [scene.title for scene in script.scenes]
     assert titles[0] == "rivers"
     assert len(set(titles)) == len(titles)
+
+
+def test_outline_scenes_have_a_title_card_and_bullets_from_their_sentences() -> None:
+    script = write_script(Brief(topic="tides"), Plan(target_duration_sec=60), words_per_minute=175)
+    assert script.writer == "outline"
+    first, *rest = script.scenes
+    assert first.layout == "title" and first.bullets == []
+    for scene in rest:
+        assert scene.layout == "bullets"
+        assert 1 <= len(scene.bullets) <= min(4, len(scene.sentences))
+        for bullet, sentence in zip(scene.bullets, scene.sentences, strict=False):
+            assert bullet[-1] not in ".!?" and len(bullet) <= 81
+            words = sentence.casefold().split()
+            assert all(w.strip(",.!?…") in " ".join(words) for w in bullet.casefold().split())
