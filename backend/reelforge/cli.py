@@ -29,7 +29,7 @@ from reelforge.generate import script as script_stage
 from reelforge.generate.context import StageContext, read_struct, write_struct
 from reelforge.generate.runner import CHECKPOINT, Checkpoint, finished_stages, run_pipeline
 from reelforge.generate.sources import (
-    DocumentText,
+    SourceDocument,
     SourceSnapshot,
     StoredSection,
     StoredSource,
@@ -102,7 +102,7 @@ def read_source(path: Path, index: int) -> StoredSource:
     )
 
 
-async def _no_documents(ids: list[str]) -> Mapping[str, DocumentText]:
+async def _no_documents(ids: list[str]) -> Mapping[str, SourceDocument]:
     raise ReelforgeError(
         "DOCUMENT_NOT_FOUND",
         "the brief names uploaded documents by id, which only a server knows; "

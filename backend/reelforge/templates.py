@@ -11,7 +11,7 @@ template merges it under the caller's fields and converts the result the same wa
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -35,7 +35,7 @@ class _Part(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=
 
 
 class BriefDefaults(_Part):
-    """`brief` without its topic: the topic is what a template is applied to."""
+    """`brief` without its topic and sources: they are what a template is applied to."""
 
     audience: str | UnsetType = UNSET
     goal: str | UnsetType = UNSET
@@ -49,6 +49,7 @@ class PlanDefaults(_Part):
     density: Density | UnsetType = UNSET
     style: Style | UnsetType = UNSET
     aspect: Aspect | UnsetType = UNSET
+    stop_after: Literal["script"] | None | UnsetType = UNSET  # a template may always review
 
 
 class VoiceDefaults(_Part):

@@ -345,6 +345,13 @@ def select(
 def key_passages(sources: list[SourceText], limit_words: int) -> list[tuple[SourceText, str]]:
     """The sources' most central passages, about `limit_words` words in all, in document order,
     spread over the sections like the script is: adjacent sentences form one passage."""
+    return [(source, text) for source, text, _, _ in key_passage_spans(sources, limit_words)]
+
+
+def key_passage_spans(
+    sources: list[SourceText], limit_words: int
+) -> list[tuple[SourceText, str, int, int]]:
+    """`key_passages` with where each passage is: (source, text, offset, length)."""
     parts = read_parts(sources, "und", "")
     if not parts:
         return []
@@ -354,7 +361,7 @@ def key_passages(sources: list[SourceText], limit_words: int) -> list[tuple[Sour
     else:
         # The selection works in seconds; at 60 words a minute a word costs one second.
         chosen = select(parts, [], float(limit_words), 1.0)
-    passages: list[tuple[SourceText, str]] = []
+    passages: list[tuple[SourceText, str, int, int]] = []
     for part in parts:
         run: list[Sentence] = []
         for s in [*part.sentences, None]:
@@ -363,6 +370,7 @@ def key_passages(sources: list[SourceText], limit_words: int) -> list[tuple[Sour
                 continue
             if run:
                 start, end = run[0].offset, run[-1].offset + run[-1].length
-                passages.append((run[0].source, clean_text(run[0].source.text[start:end])))
+                text = clean_text(run[0].source.text[start:end])
+                passages.append((run[0].source, text, start, end - start))
             run = [s] if s is not None and s.id in chosen else []
     return passages

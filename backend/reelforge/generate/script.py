@@ -8,10 +8,11 @@ warning saying how to get a real script. An LLM that fails falls back to the off
 
 from __future__ import annotations
 
-from reelforge.content.extractive import SourceText, key_passages, write_from_sources
+from reelforge.content.extractive import SourceText, write_from_sources
+from reelforge.content.passages import key_passage_spans
 from reelforge.generate.context import StageContext, write_struct
 from reelforge.generate.sources import read_sources
-from reelforge.models import JobRequest, Script
+from reelforge.models import JobRequest, Provenance, Script
 from reelforge.providers import espeak
 from reelforge.providers.base import LLM
 from reelforge.providers.llm_script import target_words, write_script_with_llm
@@ -27,13 +28,20 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     sources = read_sources(ctx.workdir)
 
     async def with_llm(llm: LLM) -> Script:
-        passages = None
+        passages: list[str] | None = None
+        where: list[list[Provenance]] = []
         if sources:
             budget = 3 * target_words(request.plan, wpm, scene_count(request.plan))
-            passages = [text for _, text in key_passages(sources, budget)]
+            spans = key_passage_spans(sources, budget)
+            passages = [text for _, text, _, _ in spans]
+            where = [
+                [Provenance(source=s.index, document_id=s.document_id, offset=o, length=n)]
+                for s, _, o, n in spans
+            ]
         return await write_script_with_llm(
-            llm, request.brief, request.plan, words_per_minute=wpm, passages=passages
-        )
+            llm, request.brief, request.plan, words_per_minute=wpm,
+            passages=passages, provenance=where,
+        )  # fmt: skip
 
     async def offline() -> Script:
         return written_offline(request, sources, wpm)
@@ -49,8 +57,12 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
 
 def written_offline(request: JobRequest, sources: list[SourceText], wpm: int) -> Script:
+    """The extractive writer over the sources; the outline when there is no prose in them."""
     if sources:
-        return write_from_sources(sources, request.brief, request.plan, words_per_minute=wpm)
+        try:
+            return write_from_sources(sources, request.brief, request.plan, words_per_minute=wpm)
+        except ValueError:  # nothing readable in the sources (a table, a list of links...)
+            pass
     return write_script(request.brief, request.plan, words_per_minute=wpm)
 
 

@@ -9,9 +9,8 @@ resumed or retried job reads exactly what the first run read. Provenance offsets
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Protocol
 
 import msgspec
 
@@ -42,20 +41,15 @@ class SourceSnapshot(msgspec.Struct, kw_only=True):
     sources: list[StoredSource]
 
 
-class DocumentText(Protocol):
+class SourceDocument(msgspec.Struct, kw_only=True):
     """What a stored document offers a job: its title, plain text and sections."""
 
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def section_list(self) -> Sequence[StoredSection]: ...
+    title: str
+    text: str
+    sections: list[StoredSection]
 
 
-DocumentLookup = Callable[[list[str]], Awaitable[Mapping[str, DocumentText]]]
+DocumentLookup = Callable[[list[str]], Awaitable[Mapping[str, SourceDocument]]]
 
 
 async def snapshot(brief: Brief, documents: DocumentLookup) -> SourceSnapshot:
@@ -78,7 +72,7 @@ async def snapshot(brief: Brief, documents: DocumentLookup) -> SourceSnapshot:
                     document_id=source.document_id,
                     title=source.title or document.title,
                     text=document.text,
-                    sections=list(document.section_list),
+                    sections=list(document.sections),
                 )
             )
         else:

@@ -15,6 +15,7 @@ the job keeps working if the asset is deleted later.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from pathlib import Path
 
@@ -27,9 +28,9 @@ from reelforge.generate.context import MediaFile, StageContext, read_struct, wri
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.stills import StillUnreadable, save_fitted
-from reelforge.models import JobRequest, Scene, Script, output_size
+from reelforge.models import JobRequest, Layout, Scene, Script, output_size
 from reelforge.providers.base import ImageGenerator, ProviderError
-from reelforge.slides.fonts import FontSet, load_fonts
+from reelforge.slides.fonts import FontSet
 from reelforge.slides.layout import layout_slide
 from reelforge.slides.render import render_slide
 
@@ -50,6 +51,12 @@ class SceneVisuals(msgspec.Struct, kw_only=True):
 
 class Visuals(msgspec.Struct, kw_only=True):
     scenes: list[SceneVisuals]
+
+
+@functools.lru_cache(maxsize=1)
+def load_fonts() -> FontSet:
+    """The bundled fonts, loaded once per process (their files are read on first use)."""
+    return FontSet()
 
 
 def _key(*parts: object) -> str:
@@ -153,7 +160,7 @@ async def _scene_visuals(
     else:
         picture = await _painted(scene, request, ctx, size)
         if picture is not None and layout_name in ("title", "section"):
-            layout_name = "full-bleed" if layout_name == "section" else layout_name
+            layout_name = "full-bleed"  # the picture, with the title over its lower third
     shown = msgspec.structs.replace(scene, layout=layout_name)
     layout = layout_slide(shown, size, fonts, index=number - 1, total=total)
     image_id = _file_id(picture) if picture is not None else None
@@ -178,7 +185,7 @@ async def _scene_visuals(
     )
 
 
-def shown_layout(scene: Scene, has_picture: bool) -> str:
+def shown_layout(scene: Scene, has_picture: bool) -> Layout:
     """The slide layout a scene is drawn with: a picture needs a layout that shows one."""
     if has_picture and scene.layout not in ("image", "full-bleed"):
         return "image"
