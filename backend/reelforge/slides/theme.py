@@ -14,6 +14,7 @@ few milliseconds.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -25,6 +26,7 @@ __all__ = ["RGB", "Theme", "background", "contrast", "theme"]
 RGB = tuple[int, int, int]
 BODY_CONTRAST = 4.5
 LARGE_CONTRAST = 3.0
+_GLOW, _GLOW_DARK_TEXT = 46, 34  # the glows' opacity (of 255) at their centres
 
 
 def _luminance(colour: RGB) -> float:
@@ -53,12 +55,11 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
     )
 
 
-def _until(colour: RGB, target: RGB, others: tuple[RGB, ...], ratio: float) -> RGB:
-    """`colour` moved towards `target` in small steps until it contrasts `ratio` with every
-    colour of `others`."""
+def _until(colour: RGB, target: RGB, readable: Callable[[RGB], bool]) -> RGB:
+    """`colour` moved towards `target` in small steps until `readable` holds for it."""
     t = 0.0
     current = colour
-    while t < 1.0 and any(contrast(current, o) < ratio for o in others):
+    while t < 1.0 and not readable(current):
         t += 0.04
         current = mix(colour, target, min(1.0, t))
     return current
@@ -86,23 +87,36 @@ def theme(style: str, index: int) -> Theme:
     text = palette.text
     dark_text = _luminance(text) < 0.2
     toward: RGB = (255, 255, 255) if dark_text else (8, 10, 18)
-    # Text sits on the gradient and on glows a little lighter (or darker) than it: leave room.
-    start = _until(palette.start, toward, (text,), BODY_CONTRAST + 0.6)
-    end = _until(palette.end, toward, (text,), BODY_CONTRAST + 0.6)
-    middle = mix(start, end, 0.5)
-    accent = palette.accent
+    glow = palette.accent
+    alpha = (_GLOW_DARK_TEXT if dark_text else _GLOW) / 255
+
+    def shades(stop: RGB) -> tuple[RGB, RGB]:
+        """A gradient colour and the same under the strongest glow."""
+        return stop, mix(stop, glow, alpha)
+
+    def body_ok(stop: RGB) -> bool:
+        return all(contrast(text, c) >= BODY_CONTRAST + 0.2 for c in shades(stop))
+
+    start = _until(palette.start, toward, body_ok)
+    end = _until(palette.end, toward, body_ok)
+    backgrounds = (*shades(start), *shades(end))
     accent_text = _until(
-        accent, (0, 0, 0) if dark_text else (255, 255, 255), (start, end), LARGE_CONTRAST + 0.3
+        palette.accent,
+        (0, 0, 0) if dark_text else (255, 255, 255),
+        lambda c: all(contrast(c, b) >= LARGE_CONTRAST + 0.2 for b in backgrounds),
     )
-    if dark_text:
-        accent = _until(accent, (15, 23, 42), (start, end), 2.2)
-    muted = mix(text, middle, 0.22)
-    if min(contrast(muted, start), contrast(muted, end)) < BODY_CONTRAST:
+    accent = palette.accent
+    if dark_text:  # the light palettes' grey accents would vanish on their light backgrounds
+        accent = _until(
+            accent, (15, 23, 42), lambda c: all(contrast(c, b) >= 2.2 for b in backgrounds)
+        )
+    muted = mix(text, mix(start, end, 0.5), 0.22)
+    if any(contrast(muted, b) < BODY_CONTRAST for b in backgrounds):
         muted = text
     return Theme(
         start=start,
         end=end,
-        glow=palette.accent,
+        glow=glow,
         text=text,
         muted=muted,
         accent=accent,
@@ -136,7 +150,7 @@ def background(size: tuple[int, int], colours: Theme, index: int) -> Image.Image
     draw = ImageDraw.Draw(layer)
     short = min(sw, sh)
     corners = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.0, 0.0))
-    alpha = 34 if colours.dark_text else 46
+    alpha = _GLOW_DARK_TEXT if colours.dark_text else _GLOW
     for k in range(2):
         fx, fy = corners[(index + 2 * k) % 4]
         radius = short * (0.75 - 0.15 * k)
