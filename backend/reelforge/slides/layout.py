@@ -307,7 +307,7 @@ def _bullets(f: _Frame, title: str, bullets: list[str]) -> SlideLayout:
     title_y = f.y
     if not f.landscape:  # tall frames: the title and bullets together, centred
         shift = max(0, (room - block) // 2)
-        title_y, top, y = f.y + shift, top + shift, top + shift
+        title_y, y = f.y + shift, top + shift
     boxes: list[TextBox] = []
     if head.lines:
         boxes.append(f.box("title", head, "bold", x=f.x, width=f.cw, y=title_y, align=f.start))
