@@ -16,6 +16,18 @@ export async function api(path, { method = 'GET', body } = {}) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  return send(path, init);
+}
+
+// Upload one file as the multipart field `file` (documents, pictures, clips). The browser sets
+// the multipart Content-Type with its boundary.
+export function upload(path, file) {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  return send(path, { method: 'POST', body, headers: { Accept: 'application/json, application/problem+json' } });
+}
+
+async function send(path, init) {
   let response;
   try {
     response = await fetch(path, init);
@@ -51,12 +63,13 @@ export function problemLines(problem) {
   return lines;
 }
 
-const TERMINAL = ['job-completed', 'job-failed', 'job-cancelled'];
+// Events after which a job waits: it ended, or its script waits for review (`job-review`).
+const TERMINAL = ['job-completed', 'job-failed', 'job-cancelled', 'job-review'];
 
 // Follow a job's Server-Sent Events; returns a function that stops following. The stream is
 // closed after a terminal event (otherwise EventSource would reconnect to a finished job).
-// Handlers get the event's data and its id: a retried job's history holds an old terminal
-// event, after which the caller can follow again from that id (`?lastEventId=`).
+// Handlers get the event's data and its id: a retried or continued job's history holds an old
+// terminal event, after which the caller can follow again from that id (`?lastEventId=`).
 export function follow(url, handlers, onLost) {
   const source = new EventSource(url);
   for (const [type, handler] of Object.entries(handlers)) {

@@ -1,6 +1,7 @@
 // Reelforge Studio: wires the views together. Served by the backend (same origin as the API);
 // inside Electron the shell injects the access token into every request.
 import { initJobs, loadVoices, refreshJobs } from './jobs.js';
+import { initMedia } from './media.js';
 import { initTimeline, openProject, refreshProjects } from './timeline.js';
 import { $, clearNotice, report, showView } from './ui.js';
 
@@ -20,5 +21,6 @@ document.addEventListener('click', (event) => {
 });
 
 initJobs(openProject);
+initMedia();
 initTimeline();
 Promise.all([refreshJobs(), refreshProjects(), loadVoices()]).catch(report);

@@ -1,9 +1,13 @@
 'use strict';
-// Browser test of the studio UI against the real backend: brief -> live progress -> video ->
-// project -> split, plus readable problem details, with no console errors or CSP violations.
-// The access token is injected as a header, as the Electron shell does.
+// Browser tests of the studio UI against the real backend, with no console errors or CSP
+// violations: (1) brief -> live progress -> video -> project -> split, plus readable problem
+// details and the generic-outline warning; (2) sources -> script review (edit, reorder, a picture
+// of one's own, save, a conflicting edit) -> render -> regenerate one scene -> revision 2.
+// The access token is injected as a header, as the Electron shell does. With
+// REELFORGE_UI_SCREENSHOTS=<dir>, screenshots of the main views are saved there.
 
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -15,10 +19,11 @@ const { backendCommand } = require('../policy');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.REELFORGE_UI_SCREENSHOTS;
 
-test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, async (t) => {
+// A real backend (token on stdin, as the shell starts it in development) and a browser page.
+async function startStudio(t) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reelforge-ui-'));
-  // The backend started the way the shell starts it in development: token on stdin.
   const { command, args } = backendCommand({
     packaged: false, platform: process.platform, env: process.env, repoRoot: ROOT,
     dataDir: path.join(dataDir, 'data'),
@@ -31,12 +36,11 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
   const { baseUrl: base, token } = await backend.start();
-
-  const unauthorised = await fetch(`${base}/api/jobs`);
-  assert.equal(unauthorised.status, 401, 'the backend must enforce the token');
-
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  const context = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
+  const context = await browser.newContext({
+    extraHTTPHeaders: { Authorization: `Bearer ${token}` },
+    viewport: { width: 1280, height: 900 },
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors = [];
@@ -44,6 +48,27 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()} ${message.location().url}`);
   });
+  const shot = async (name) => {
+    if (!SHOTS) return;
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  };
+  return { base, token, context, page, errors, dataDir, shot };
+}
+
+// The duration of the video the job view plays, once its metadata is loaded.
+const videoDuration = (page) => page.locator('#job-video').evaluate((video) => (video.readyState >= 1
+  ? video.duration
+  : new Promise((resolve, reject) => {
+    video.addEventListener('loadedmetadata', () => resolve(video.duration), { once: true });
+    video.addEventListener('error', () => reject(new Error(`video error ${video.error?.code}`)), { once: true });
+  })));
+
+test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, async (t) => {
+  const { base, context, page, errors, shot } = await startStudio(t);
+
+  const unauthorised = await fetch(`${base}/api/jobs`);
+  assert.equal(unauthorised.status, 401, 'the backend must enforce the token');
 
   await page.goto(`${base}/`);
   await page.getByRole('heading', { name: 'Create a video from a brief' }).waitFor();
@@ -76,13 +101,15 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   await progress.locator('.step', { hasText: /^Ready$/ }).waitFor();
   assert.equal(await notice.isHidden(), true, 'the earlier error is cleared');
 
-  const duration = await page.locator('#job-video').evaluate((video) => (video.readyState >= 1
-    ? video.duration
-    : new Promise((resolve, reject) => {
-      video.addEventListener('loadedmetadata', () => resolve(video.duration), { once: true });
-      video.addEventListener('error', () => reject(new Error(`video error ${video.error?.code}`)), { once: true });
-    })));
+  const duration = await videoDuration(page);
   assert.ok(Number.isFinite(duration) && duration > 0, `video duration ${duration}`);
+
+  // No sources and no model: the script is a generic outline, and the job says so with its remedy.
+  const warning = page.getByTestId('job-warnings').locator('[data-code="GENERIC_OUTLINE"]');
+  await warning.waitFor();
+  assert.ok((await warning.locator('p').count()) >= 2, 'the warning has its remediation');
+  await warning.getByRole('button', { name: 'Add source material' }).waitFor();
+  await shot('outline-warning');
 
   // Open it as a project: one segment per scene, with thumbnails.
   await page.getByRole('button', { name: 'Open as project' }).click();
@@ -149,4 +176,161 @@ test('studio UI: brief to video to an edited timeline', { timeout: 120_000 }, as
   const unexpected = errors.filter((text) => !/Failed to load resource: .* status of (422|409)/.test(text));
   assert.deepEqual(unexpected, []);
   assert.equal(errors.length, 3, errors.join('\n'));
+});
+
+const BEES_DOCUMENT = `# How honeybees make honey
+
+## Gathering nectar
+
+A forager bee visits up to 100 flowers on a single trip. She drinks nectar with her long tongue
+and stores it in a special honey stomach. Back at the hive she passes the nectar to a house bee.
+
+## Turning nectar into honey
+
+House bees add enzymes that split the sugars in the nectar. They spread it over the comb and fan
+it with their wings until only about 18% of it is water. Then they seal each cell with wax.
+
+## A colony's harvest
+
+A strong colony can store more than 25 kg of honey in a good summer. Beekeepers take only the
+surplus and leave the bees enough to survive the winter.
+`;
+
+const BEES_NOTES = `Bees dance to share directions. A waggle dance tells the other foragers the direction and
+the distance of a good patch of flowers. The angle of the dance shows the direction relative to
+the Sun, and the length of the waggle shows how far away the flowers are.`;
+
+test('studio UI: sources, script review, render, regenerate a scene', { timeout: 150_000 }, async (t) => {
+  const { base, context, page, errors, dataDir, shot } = await startStudio(t);
+  await page.goto(`${base}/`);
+  const sources = page.getByTestId('sources');
+
+  // First launch: the sample is offered; it becomes a source with its outline, and can be removed.
+  await page.getByRole('button', { name: 'Try the sample: How tides work' }).click();
+  const sourceCards = sources.getByTestId('source');
+  await sourceCards.first().getByText('How tides work').waitFor();
+  assert.match(await sourceCards.first().innerText(), /The pull of the Moon/);
+  assert.equal(await page.getByLabel('Review the script before rendering').isChecked(), true,
+    'a brief with sources is reviewed first by default');
+  await sourceCards.first().getByRole('button', { name: /^Remove source 1/ }).click();
+  assert.equal(await sourceCards.count(), 0);
+
+  // A document (its view: title, word count, outline) and pasted notes.
+  await page.getByLabel('Add a document…').setInputFiles({
+    name: 'honeybees.md', mimeType: 'text/markdown', buffer: Buffer.from(BEES_DOCUMENT),
+  });
+  const documentCard = sourceCards.filter({ hasText: 'How honeybees make honey' });
+  await documentCard.waitFor();
+  assert.match(await documentCard.innerText(), /\d+ words/);
+  assert.match(await documentCard.innerText(), /Turning nectar into honey/);
+  await page.getByLabel('Paste text').fill(BEES_NOTES);
+  await page.getByLabel('Title of the text (optional)').fill('Beekeeper notes');
+  await page.getByRole('button', { name: 'Add text' }).click();
+  await sourceCards.filter({ hasText: 'Beekeeper notes' }).waitFor();
+  assert.equal(await page.getByLabel('Topic').inputValue(), 'How honeybees make honey');
+  assert.equal(await page.getByLabel('Review the script before rendering').isChecked(), true);
+  await shot('brief-with-sources');
+
+  await page.getByLabel('Length (seconds)').fill('15');
+  await page.getByText('More options').click();
+  await page.getByLabel('Speech rate (words/min)').fill('220');
+  await page.getByLabel('Resolution (overrides preset)').fill('320x180');
+  await page.getByLabel('Frame rate').fill('15');
+  await page.getByLabel('Quality').selectOption('draft');
+  await page.getByLabel('Music').uncheck();
+  await page.getByRole('button', { name: 'Create video' }).click();
+
+  // The job stops for review: one card per scene.
+  await page.getByRole('heading', { name: /^Review the script/ }).waitFor({ timeout: 60_000 });
+  const cards = page.getByTestId('review-scene');
+  await cards.first().waitFor();
+  const { jobs: [job] } = await (await context.request.get(`${base}/api/jobs`)).json();
+  assert.equal(job.status, 'review');
+  const read = await (await context.request.get(`${base}/api/jobs/${job.id}/script`)).json();
+  assert.equal(await cards.count(), read.scenes.length);
+  assert.equal(await page.getByTestId('job-warnings').isHidden(), true);
+  await cards.first().locator('.provenance summary', { hasText: /^from: / }).waitFor();
+  if ((await cards.count()) < 2) {
+    await page.getByRole('button', { name: 'Add scene' }).click();
+    await cards.nth(1).getByLabel('Narration').fill('Bees are remarkable builders.');
+  }
+
+  // Edit the first scene's title and narration, give it a picture, then move the second scene up.
+  const first = cards.first();
+  await first.getByLabel('Title', { exact: true }).fill('Where honey starts');
+  await first.getByLabel('Narration').fill('A forager bee visits up to a hundred flowers on one trip.');
+  const picture = path.join(dataDir, 'meadow.png');
+  execFileSync(process.env.REELFORGE_PYTHON || path.join(ROOT, '.venv', 'bin', 'python'), ['-c',
+    'import sys; from PIL import Image; Image.new("RGB", (320, 180), (240, 190, 40)).save(sys.argv[1])', picture]);
+  await first.getByRole('button', { name: 'Choose the image or clip of scene 1' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Choose an image or clip' });
+  await dialog.getByLabel('Upload an image or clip…').setInputFiles(picture);
+  await dialog.locator('.tile[aria-pressed="true"]').waitFor();
+  await dialog.getByRole('button', { name: 'Use this' }).click();
+  await first.locator('.visual-preview', { hasText: 'meadow.png' }).waitFor();
+  assert.equal(await first.getByLabel('Layout').inputValue(), 'image');
+  await cards.nth(1).getByRole('button', { name: 'Move scene 2 up' }).click();
+  assert.equal(await cards.nth(1).getByLabel('Title', { exact: true }).inputValue(), 'Where honey starts');
+  await page.getByText('Unsaved changes').waitFor();
+  await shot('review');
+
+  // Save: the version goes up and the server has the edits in their new order.
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved · version 2').waitFor();
+  const saved = await (await context.request.get(`${base}/api/jobs/${job.id}/script`)).json();
+  assert.equal(saved.version, 2);
+  assert.equal(saved.scenes[1].title, 'Where honey starts');
+  assert.equal(saved.scenes[1].narration, 'A forager bee visits up to a hundred flowers on one trip.');
+  assert.equal(saved.scenes[1].layout, 'image');
+  assert.equal(saved.scenes[0].title, read.scenes[1]?.title ?? saved.scenes[0].title);
+
+  // An edit made elsewhere: the UI's save gets 409, reloads the script and says so.
+  const { index: _i, sentences: _s, ...elsewhere } = saved.scenes[0];
+  const scenes = saved.scenes.map(({ index, sentences, ...scene }) => scene);
+  scenes[0] = { ...elsewhere, title: 'Changed elsewhere' };
+  const put = await context.request.put(`${base}/api/jobs/${job.id}/script`, { data: { expectedVersion: 2, scenes } });
+  assert.equal(put.status(), 200, await put.text());
+  await cards.first().getByLabel('Title', { exact: true }).fill('Lost edit');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const notice = page.getByTestId('notice');
+  await notice.getByText(/changed elsewhere/).waitFor();
+  assert.equal(await cards.first().getByLabel('Title', { exact: true }).inputValue(), 'Changed elsewhere');
+  await page.getByText('Saved · version 3').waitFor();
+
+  // Render: the progress view, then the video.
+  await cards.first().getByLabel('Narration').fill('Honeybees turn nectar into honey, and here is how.');
+  await page.getByRole('button', { name: 'Render video' }).click();
+  const progress = page.getByTestId('job-progress');
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 60_000 });
+  const duration = await videoDuration(page);
+  assert.ok(Number.isFinite(duration) && duration > 0, `video duration ${duration}`);
+  const rendered = await (await context.request.get(`${base}/api/jobs/${job.id}/script`)).json();
+  assert.equal(rendered.scenes[0].narration, 'Honeybees turn nectar into honey, and here is how.');
+  const firstVideo = await page.locator('#job-video').getAttribute('src');
+
+  // Regenerate one scene of the finished video: revision 2 plays, revision 1 stays listed.
+  const sceneItems = page.getByTestId('job-scene');
+  await sceneItems.first().waitFor();
+  assert.equal(await sceneItems.count(), rendered.scenes.length);
+  await sceneItems.first().locator('summary').click();
+  await sceneItems.first().getByLabel('Narration').fill('Nectar becomes honey in the hive.');
+  await sceneItems.first().getByRole('button', { name: 'Regenerate this scene' }).click();
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 60_000 });
+  const revisions = page.getByTestId('revisions');
+  await revisions.getByText('Revision 2 / 2').waitFor();
+  const regenerated = await videoDuration(page);
+  assert.ok(Number.isFinite(regenerated) && regenerated > 0, `video duration ${regenerated}`);
+  const secondVideo = await page.locator('#job-video').getAttribute('src');
+  assert.notEqual(secondVideo, firstVideo);
+  await page.getByRole('list', { name: 'Scenes', exact: true }).getByText('Nectar becomes honey in the hive.').waitFor();
+  await shot('finished-revisions');
+  await revisions.getByRole('button', { name: /^Revision 1/ }).click();
+  await revisions.getByText('Revision 1 / 2').waitFor();
+  assert.equal(await page.locator('#job-video').getAttribute('src'), firstVideo);
+  assert.ok((await videoDuration(page)) > 0);
+
+  // The only console error is the browser's note about the refused (stale) save.
+  const unexpected = errors.filter((text) => !/Failed to load resource: .* status of 409/.test(text));
+  assert.deepEqual(unexpected, []);
+  assert.equal(errors.length, 1, errors.join('\n'));
 });
