@@ -35,6 +35,7 @@ from reelforge.api.previews import PreviewController
 from reelforge.api.problems import EXCEPTION_HANDLERS
 from reelforge.api.projects import ProjectController
 from reelforge.api.providers import ProviderController
+from reelforge.api.samples import SampleController
 from reelforge.api.segments import SegmentController
 from reelforge.api.settings import SettingsController
 from reelforge.api.studio import studio_routes
@@ -46,9 +47,19 @@ from reelforge.errors import ReelforgeError
 from reelforge.export.plan import ExportPlan
 from reelforge.export.runner import STAGES as EXPORT_STAGES
 from reelforge.export.runner import run_export
+from reelforge.generate.context import MediaFile
 from reelforge.generate.runner import run_pipeline
+from reelforge.generate.service import GenerationService
+from reelforge.generate.sources import SourceDocument, StoredSection
+from reelforge.generate.visuals import check_drawable
 from reelforge.jobs.events import EventHub
-from reelforge.jobs.manager import JobKind, JobManager, Pipeline, generation_kind
+from reelforge.jobs.manager import (
+    JobKind,
+    JobManager,
+    Pipeline,
+    generation_kind,
+    regeneration_kind,
+)
 from reelforge.media.ffmpeg import kill_all
 from reelforge.providers.chain import Resolver
 from reelforge.providers.detect import LocalDetector
@@ -109,9 +120,29 @@ def create_app(
         )  # fmt: skip
         detector = LocalDetector()
         resolver = Resolver(provider_settings, ai_log.record, detector=detector)
-        manager = JobManager(
-            repo, hub, paths, [generation_kind(pipeline), export, ai_edit], resolver
-        )
+        async def media_file(asset_id: str) -> MediaFile | None:
+            asset = await store.get_asset(asset_id)
+            if asset is None:
+                return None
+            return MediaFile(asset.id, paths.root / asset.path, asset.kind, asset.duration)
+
+        async def source_documents(ids: list[str]) -> dict[str, SourceDocument]:
+            # TEMPORARY bridge until the documents store lands.
+            found: dict[str, SourceDocument] = {}
+            for document_id in ids:
+                row = await db.fetchone(
+                    "SELECT title, text, sections FROM documents WHERE id = ?", (document_id,)
+                )
+                if row is not None:
+                    found[document_id] = SourceDocument(
+                        title=row[0],
+                        text=row[1],
+                        sections=msgspec.json.decode(row[2], type=list[StoredSection]),
+                    )
+            return found
+
+        kinds = [generation_kind(pipeline), regeneration_kind(), export, ai_edit]
+        manager = JobManager(repo, hub, paths, kinds, resolver, media=media_file)
         store = ProjectStore(db)
         ffmpeg = FfmpegFinder(repo)
         proxies = ProxyWorker(store, paths, ffmpeg)
@@ -136,6 +167,9 @@ def create_app(
             resolver=resolver,
             variants=VariantService(variant_store, repo, paths, timeline, library, ffmpeg),
             detector=detector,
+            generation=GenerationService(
+                manager, repo, source_documents, media_file, check_drawable
+            ),
             heartbeat_sec=heartbeat_sec,
         )
         await manager.start()
@@ -167,6 +201,7 @@ def create_app(
             ProviderController,
             AiController,
             VariantController,
+            SampleController,
             assets_router(),
             *studio_routes(),
             *([system_controller(request_exit)] if request_exit else []),

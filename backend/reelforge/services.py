@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from reelforge.aiedit.variants import VariantService
 from reelforge.config import Paths
+from reelforge.generate.service import GenerationService
 from reelforge.jobs.events import EventHub
 from reelforge.jobs.manager import JobManager
 from reelforge.media.encoders import FfmpegCapabilities
@@ -41,6 +42,7 @@ class Services:
     ai_log: AiLog
     resolver: Resolver
     variants: VariantService
+    generation: GenerationService  # submit, review, continue, regenerate a scene
     detector: LocalDetector  # local model servers found running (Ollama, LM Studio...)
     heartbeat_sec: float = 15.0
     capabilities: dict[str, FfmpegCapabilities] = field(default_factory=dict)

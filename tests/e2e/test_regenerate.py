@@ -13,10 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from tests.api.test_generation_sources import SOLAR
+from tests.e2e.test_faults import media_seconds
 from tests.support import Server, small_request, start_server, wait_for, wait_status
-
-from reelforge.media.ffmpeg import locate_ffmpeg
-from reelforge.media.probe import decoded_duration
 
 
 def finished_video(client: httpx.Client, **render: Any) -> dict[str, Any]:
@@ -74,7 +72,7 @@ def test_only_the_changed_scene_is_rebuilt(server: Server, tmp_path: Path) -> No
 
         # The new revision plays, with the new words; the old one is untouched and listed.
         video = new_dir / "out" / "video.mp4"
-        assert decoded_duration(locate_ffmpeg(), video) > 5
+        assert media_seconds(video) > 5
         vtt = client.get(next(a for a in done["artifacts"] if a["kind"] == "captions-vtt")["url"])
         assert "Silicon cells turn light into current." in vtt.text
         new_script = client.get(f"/api/jobs/{revision['id']}/script").json()
@@ -125,7 +123,7 @@ def test_a_kill_during_regeneration_leaves_the_previous_revision_whole(tmp_path:
     finally:
         server.stop()
     assert sha(before) == fingerprint
-    assert decoded_duration(locate_ffmpeg(), before) > 5
+    assert media_seconds(before) > 5
 
     server = start_server(data)
     try:

@@ -270,13 +270,11 @@ def _changed(scene: Scene, changes: SceneChanges) -> Scene:
         for name in changes.__struct_fields__
         if getattr(changes, name) is not msgspec.UNSET
     }
-    merged = msgspec.structs.replace(scene, **values)
+    merged = msgspec.to_builtins(msgspec.structs.replace(scene, **values))
+    for derived in ("index", "sentences"):  # made again from the narration
+        merged.pop(derived, None)
     try:
-        edit = msgspec.convert(
-            {**msgspec.to_builtins(merged), "index": None, "sentences": None},
-            SceneEdit,
-            strict=False,
-        )
+        edit = msgspec.convert(merged, SceneEdit)
     except msgspec.ValidationError as exc:
         raise ReelforgeError("VALIDATION_FAILED", str(exc)) from None
     return _scene(edit, scene.index)
