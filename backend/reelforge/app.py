@@ -20,6 +20,7 @@ from reelforge.aiedit.plan import requested_providers as edit_providers
 from reelforge.aiedit.runner import STAGES as AI_EDIT_STAGES
 from reelforge.aiedit.runner import run_ai_edit
 from reelforge.aiedit.variants import VariantService, variant_rows
+from reelforge.api.about import AboutController
 from reelforge.api.access import AccessPolicy
 from reelforge.api.ai import AiController
 from reelforge.api.assets import AssetController
@@ -202,6 +203,7 @@ def create_app(
             AiController,
             VariantController,
             SampleController,
+            AboutController,
             assets_router(),
             *studio_routes(),
             *([system_controller(request_exit)] if request_exit else []),
