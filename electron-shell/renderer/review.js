@@ -174,7 +174,8 @@ function markInvalid(problem) {
     const [, index, name] = /scenes\[(\d+)\]\.?(\w+)?/.exec(field ?? '') ?? [];
     const card = cards[Number(index)];
     if (!card) continue;
-    const control = (name && $(`[data-field="${name}"]`, card)) || $('[data-field="title"]', card);
+    // A problem with the scene as a whole ("layout 'figure' needs a `figure`") marks its layout.
+    const control = (name && $(`[data-field="${name}"]`, card)) || $('[data-field="layout"]', card);
     control.setAttribute('aria-invalid', 'true');
     marked.push(control);
   }

@@ -274,6 +274,17 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   await page.getByText('Unsaved changes').waitFor();
   await shot('review');
 
+  // A figure slide needs its figure: the problem is shown and the scene's layout marked.
+  const notice = page.getByTestId('notice');
+  const moved = cards.first();
+  await moved.getByLabel('Layout').selectOption('figure');
+  await moved.getByLabel('Figure', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await notice.getByText(/needs a `figure`/).waitFor();
+  assert.equal(await moved.getByLabel('Layout').getAttribute('aria-invalid'), 'true');
+  await moved.getByLabel('Figure', { exact: true }).fill('25 kg');
+  await moved.getByLabel('Figure label').fill('of honey in a good summer');
+
   // Save: the version goes up and the server has the edits in their new order.
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved · version 2').waitFor();
@@ -282,6 +293,7 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   assert.equal(saved.scenes[1].title, 'Where honey starts');
   assert.equal(saved.scenes[1].narration, 'A forager bee visits up to a hundred flowers on one trip.');
   assert.equal(saved.scenes[1].layout, 'image');
+  assert.deepEqual(saved.scenes[0].figure, { value: '25 kg', label: 'of honey in a good summer' });
   assert.equal(saved.scenes[0].title, read.scenes[1]?.title ?? saved.scenes[0].title);
 
   // An edit made elsewhere: the UI's save gets 409, reloads the script and says so.
@@ -292,7 +304,6 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   assert.equal(put.status(), 200, await put.text());
   await cards.first().getByLabel('Title', { exact: true }).fill('Lost edit');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  const notice = page.getByTestId('notice');
   await notice.getByText(/changed elsewhere/).waitFor();
   assert.equal(await cards.first().getByLabel('Title', { exact: true }).inputValue(), 'Changed elsewhere');
   await page.getByText('Saved · version 3').waitFor();
@@ -329,8 +340,8 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   assert.equal(await page.locator('#job-video').getAttribute('src'), firstVideo);
   assert.ok((await videoDuration(page)) > 0);
 
-  // The only console error is the browser's note about the refused (stale) save.
-  const unexpected = errors.filter((text) => !/Failed to load resource: .* status of 409/.test(text));
+  // The only console errors are the browser's notes about the two refused saves.
+  const unexpected = errors.filter((text) => !/Failed to load resource: .* status of (422|409)/.test(text));
   assert.deepEqual(unexpected, []);
-  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.equal(errors.length, 2, errors.join('\n'));
 });
