@@ -9,7 +9,7 @@ from reelforge.media import commands
 from reelforge.media.captions import Cue, to_ass
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.filtergraph import concat_list_entry, option_value
-from reelforge.media.plan import Chunk, Encoding, RenderPlan, scene_frames
+from reelforge.media.plan import Chunk, Encoding, RenderPlan, Reveal, scene_frames
 
 
 def plan(**chunk_fields: object) -> RenderPlan:
@@ -109,3 +109,66 @@ def test_mux_args_copy_video_and_faststart() -> None:
     assert args[args.index("-c:v") + 1] == "copy"
     assert "+faststart" in args
     assert args[args.index("-t") + 1] == "2.000000"  # 30 frames at 15 fps
+
+
+def _render(tmp_path: Path, p: RenderPlan) -> Path:
+    out = tmp_path / "chunk.mp4"
+    args = commands.chunk_args(p, p.chunks[0], str(out))
+    subprocess.run([locate_ffmpeg(), "-v", "error", "-y", *args], cwd=tmp_path, check=True,
+                   timeout=120)  # fmt: skip
+    return out
+
+
+def _frame(video: Path, index: int, fps: int) -> bytes:
+    done = subprocess.run(
+        [locate_ffmpeg(), "-v", "error", "-ss", f"{index / fps:.4f}", "-i", str(video),
+         "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    return done.stdout
+
+
+def _count_frames(video: Path) -> int:
+    probe = subprocess.run(
+        [locate_ffmpeg(), "-i", str(video), "-map", "0:v", "-f", "framemd5", "-"],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    return sum(1 for line in probe.stdout.decode().splitlines() if line[:1].isdigit())
+
+
+def test_a_reveal_swaps_the_still_at_its_frame_and_keeps_the_motion(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    (tmp_path / "visuals").mkdir()
+    first = Image.new("RGB", (320, 180), (20, 30, 90))
+    first.save(tmp_path / "visuals" / "a.png")
+    second = first.copy()
+    ImageDraw.Draw(second).rectangle((40, 60, 280, 110), fill=(250, 250, 250))
+    second.save(tmp_path / "visuals" / "b.png")
+    p = plan(
+        image="visuals/a.png", frames=30, fade_frames=0, captions=None, zoom=1.04,
+        reveals=[Reveal(image="visuals/b.png", at_frame=15)],
+    )  # fmt: skip
+    graph = commands.chunk_filtergraph(p, p.chunks[0])
+    assert "concat=n=2" in graph and "(on+15)/30" in graph
+    video = _render(tmp_path, p)
+    assert _count_frames(video) == 30
+    before, after = _frame(video, 12, 15), _frame(video, 18, 15)
+    assert sum(before) / len(before) < 60 < sum(after) / len(after)
+
+
+def test_a_clip_is_looped_to_the_scene_length(tmp_path: Path) -> None:
+    ffmpeg = locate_ffmpeg()
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=15:d=2",
+         "-c:v", "libx264", str(tmp_path / "source.mp4")],
+        check=True, timeout=60,
+    )  # fmt: skip
+    prepare = commands.clip_prepare_args(
+        "source.mp4", 0.5, 1.5, width=320, height=180, fps=15, fit="contain", output="clip.mp4"
+    )
+    subprocess.run([ffmpeg, "-v", "error", "-y", *prepare], cwd=tmp_path, check=True, timeout=60)
+    assert _count_frames(tmp_path / "clip.mp4") == 15  # the second asked for, at 15 fps
+    p = plan(image="clip.mp4", clip="clip.mp4", frames=45, fade_frames=3, captions=None)
+    video = _render(tmp_path, p)
+    assert _count_frames(video) == 45  # 3 s from a 1 s clip
