@@ -1,9 +1,16 @@
-"""A project's assets: streamed upload (verified, thumbnailed, proxied), list, rename, delete."""
+"""Assets: streamed upload (verified, thumbnailed, proxied), list, rename, delete, files.
+
+An asset belongs to a project (`/api/projects/{id}/assets`) or to the media library
+(`/api/assets`): the user's pictures and clips that belong to no project, which generation
+jobs show as scene visuals. Both take videos and pictures (PNG, JPEG, WebP), told apart by
+content. A project's picture is stored but not put on its timeline: the timeline shows only
+videos for now. Every `/api/assets/{id}` route serves both kinds of asset.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, route
 from litestar.enums import HttpMethod
@@ -33,12 +40,21 @@ from reelforge.api.schemas import Camel, Deleted
 from reelforge.api.uploads import receive_upload, safe_filename
 from reelforge.errors import ReelforgeError
 from reelforge.services import Services
-from reelforge.store.records import AssetRecord
+from reelforge.store.records import AssetRecord, ProjectRecord
 from reelforge.store.repository import new_id
 
 AssetId = Annotated[str, Parameter(description="Asset id", max_length=64)]
+AssetKind = Annotated[
+    Literal["video", "image"] | None,
+    Parameter(query="kind", description="Only videos, or only pictures"),
+]
 MIMES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
-         ".webm": "video/webm", ".mkv": "video/x-matroska"}  # fmt: skip
+         ".webm": "video/webm", ".mkv": "video/x-matroska",
+         ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+         ".webp": "image/webp"}  # fmt: skip
+UPLOAD_PROBLEMS = problems(
+    "MALFORMED_UPLOAD", "MEDIA_UNREADABLE", "DISK_FULL", "FFMPEG_MISSING", "FFMPEG_FAILED"
+)
 
 
 @dataclass
@@ -54,13 +70,35 @@ class UploadOperation(Operation):
 
 
 class UploadResult(Camel):
+    """The stored asset; for a video put on the timeline, its segment and the new timeline."""
+
     asset: AssetView
     segment: SegmentView | None
     timeline: TimelineView | None
 
 
+class LibraryUpload(Camel):
+    asset: AssetView
+
+
 async def _asset(services: Services, asset_id: str) -> AssetRecord:
     return await services.timeline.asset(asset_id)
+
+
+async def _receive(
+    request: Request,  # type: ignore[type-arg]
+    services: Services,
+    project: ProjectRecord | None,
+) -> AssetRecord:
+    """Stream the upload into the project's (or the library's) folder and import it."""
+    settings = await services.repo.load_settings()
+    asset_id = new_id()
+    dest = services.library.upload_path(project.id if project else None, asset_id)
+    received = await receive_upload(request, dest, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    # FFmpeg is looked up only for a video: a picture is checked with Pillow alone.
+    return await services.library.import_file(
+        services.ffmpeg, project, asset_id, received.path, name=received.filename
+    )
 
 
 class AssetController(Controller):
@@ -70,11 +108,15 @@ class AssetController(Controller):
     @post(
         "/projects/{project_id:str}/assets",
         status_code=HTTP_201_CREATED,
-        opt=problems(
-            "MALFORMED_UPLOAD", "MEDIA_UNREADABLE", "DISK_FULL", "FFMPEG_MISSING", "FFMPEG_FAILED"
-        ),
+        opt=UPLOAD_PROBLEMS,
         request_max_body_size=None,  # the settings' upload limit applies, while streaming
-        summary="Upload a video (multipart field `file`); it is appended to the timeline",
+        summary="Upload a video or a picture (multipart field `file`) to a project",
+        description=(
+            "A video is appended to the timeline unless `addToTimeline` is false. A picture "
+            "(PNG, JPEG or WebP) is stored as an asset of the project but never put on the "
+            "timeline, whatever `addToTimeline` says (the timeline shows only videos for "
+            "now): the answer's `segment` and `timeline` are null."
+        ),
         operation_class=UploadOperation,
     )
     async def upload(
@@ -85,16 +127,8 @@ class AssetController(Controller):
         add_to_timeline: Annotated[bool, Parameter(query="addToTimeline")] = True,
     ) -> UploadResult:
         project = await services.timeline.project(project_id)
-        settings = await services.repo.load_settings()
-        asset_id = new_id()
-        dest = services.library.upload_path(project.id, asset_id)
-        received = await receive_upload(
-            request, dest, max_bytes=settings.max_upload_mb * 1024 * 1024
-        )
-        asset = await services.library.import_file(
-            await services.ffmpeg(), project, asset_id, received.path, name=received.filename
-        )
-        if not add_to_timeline:
+        asset = await _receive(request, services, project)
+        if not add_to_timeline or asset.kind != "video":
             return UploadResult(asset=AssetView.of(asset), segment=None, timeline=None)
         timeline, segment = await services.timeline.insert(project.id, asset, label="Import")
         return UploadResult(
@@ -102,6 +136,31 @@ class AssetController(Controller):
             segment=SegmentView.of(segment, timeline.fps, timeline),
             timeline=await timeline_view(services, timeline),
         )
+
+    @post(
+        "/assets",
+        status_code=HTTP_201_CREATED,
+        opt=UPLOAD_PROBLEMS,
+        request_max_body_size=None,  # the settings' upload limit applies, while streaming
+        summary="Upload a video or a picture (multipart field `file`) to the media library",
+        description=(
+            "The media library holds the pictures (PNG, JPEG, WebP) and clips that belong to "
+            "no project (`projectId` is null); a generation job's scene shows one with "
+            "`visual.assetId`."
+        ),
+        operation_class=UploadOperation,
+    )
+    async def upload_to_library(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        services: Services,
+    ) -> LibraryUpload:
+        return LibraryUpload(asset=AssetView.of(await _receive(request, services, None)))
+
+    @get("/assets", summary="List the media library, newest first")
+    async def list_library(self, services: Services, kind: AssetKind = None) -> AssetList:
+        assets = await services.projects.list_library_assets(kind)
+        return AssetList(assets=[AssetView.of(a) for a in assets])
 
     @get("/projects/{project_id:str}/assets", summary="List a project's assets")
     async def list_assets(self, services: Services, project_id: ProjectId) -> AssetList:
@@ -131,7 +190,7 @@ class AssetController(Controller):
         "/assets/{asset_id:str}",
         status_code=HTTP_200_OK,
         opt=problems("ASSET_IN_USE"),
-        summary="Delete an asset that is not on the current timeline",
+        summary="Delete an asset that is not on the current timeline nor used by a job",
     )
     async def remove(self, services: Services, asset_id: AssetId) -> Deleted:
         await services.library.delete(await _asset(services, asset_id))
@@ -141,8 +200,8 @@ class AssetController(Controller):
         "/assets/{asset_id:str}/file",
         opt=problems("MEDIA_NOT_FOUND", "RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        summary="Stream the asset's video (supports Range)",
-        responses=file_responses("video/*", "The video"),
+        summary="Stream the asset's video or picture (supports Range)",
+        responses=file_responses("*/*", "The video (video/mp4...) or picture (image/png...)"),
     )
     async def file(
         self,

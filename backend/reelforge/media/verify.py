@@ -105,7 +105,9 @@ async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
         raise ProbeError("the file has no video stream")
     check_picture(video)
     if _is_still(info, video):
-        raise ProbeError("still images are not supported yet; upload a video")
+        raise ProbeError(
+            "the file is a still image, not a video (pictures are accepted as PNG, JPEG or WebP)"
+        )
     if container(info) not in VIDEO_FORMATS:
         raise ProbeError(NOT_ALLOWED)
     duration = info.duration

@@ -171,6 +171,15 @@ class ProjectStore:
         )
         return [_asset(r) for r in rows]
 
+    async def list_library_assets(self, kind: str | None = None) -> list[AssetRecord]:
+        """The media library (assets of no project), newest first; `kind` filters."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM assets WHERE project_id IS NULL AND (?1 IS NULL OR kind = ?1)"
+            " ORDER BY created_at DESC, rowid DESC",
+            (kind,),
+        )
+        return [_asset(r) for r in rows]
+
     async def assets_with_proxy_status(self, status: str) -> list[AssetRecord]:
         rows = await self.db.fetchall(
             "SELECT * FROM assets WHERE proxy_status = ? ORDER BY created_at", (status,)
@@ -210,15 +219,16 @@ class ProjectStore:
                 raise ReelforgeError(
                     "ASSET_IN_USE", f"asset {asset_id!r} is on the current timeline"
                 )
-            exporting = await _one(
+            # An unfinished job whose request names the asset (an export's range, a scene's visual).
+            using = await _one(
                 conn,
-                "SELECT id FROM jobs WHERE kind = 'export' AND status IN ('queued', 'running')"
+                "SELECT id, kind FROM jobs WHERE status IN ('queued', 'running', 'review')"
                 " AND instr(request, ?) > 0 LIMIT 1",
                 (f'"assetId":"{asset_id}"',),
             )
-            if exporting:
+            if using:
                 raise ReelforgeError(
-                    "ASSET_IN_USE", f"export {exporting[0]!r} is still rendering this asset"
+                    "ASSET_IN_USE", f"{using[1]} job {using[0]!r} has not finished and uses it"
                 )
             await conn.execute("DELETE FROM assets WHERE id = ?", (asset_id,))
 

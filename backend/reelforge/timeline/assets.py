@@ -1,4 +1,9 @@
-"""A project's media library: import (verify, thumbnail, record, queue a proxy) and delete.
+"""Assets: import (verify, thumbnail, record, queue a proxy) and delete.
+
+An asset belongs to a project, or to no project: the media library, whose images and clips
+generation jobs use as scene visuals. Pictures (PNG, JPEG, WebP) and videos are told apart by
+their first bytes, never by name, and each is verified its own way (`verify_image` with Pillow,
+`verify_video` with FFmpeg). A picture gets a thumbnail but no proxy: it has no frames to seek.
 
 An import either completes (file in place, row stored, thumbnail made) or leaves nothing: the
 file is removed if verification or the database write fails.
@@ -11,6 +16,7 @@ import contextlib
 import os
 import re
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from reelforge.config import Paths
@@ -18,6 +24,7 @@ from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output
 from reelforge.media.clips import clip_dir
 from reelforge.media.ffmpeg import run_ffmpeg
+from reelforge.media.images import ImageInfo, is_picture, thumbnail, verify_image
 from reelforge.media.preview import frame_args, thumbnail_at
 from reelforge.media.probe import MediaInfo, ProbeError
 from reelforge.media.verify import stored_extension, verify_video
@@ -27,6 +34,8 @@ from reelforge.store.repository import now
 from reelforge.timeline.proxies import ProxyWorker, proxy_path
 
 THUMBNAIL_WIDTH = 320
+# The FFmpeg binary, or a finder of it that is called only for a video: pictures need none.
+Ffmpeg = str | Callable[[], Awaitable[str]]
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
 
 
@@ -50,44 +59,55 @@ class AssetLibrary:
         self.paths = paths
         self.proxies = proxies
 
-    def upload_path(self, project_id: str, asset_id: str) -> Path:
+    def upload_path(self, project_id: str | None, asset_id: str) -> Path:
+        """Where an upload is received: the asset folder of its project, or of the library."""
         folder = asset_dir(self.paths, project_id)
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{asset_id}.upload"
 
     async def import_file(
         self,
-        ffmpeg: str,
-        project: ProjectRecord,
+        ffmpeg: Ffmpeg,
+        project: ProjectRecord | None,
         asset_id: str,
         received: Path,
         *,
         name: str,
         origin: str = "original",
     ) -> AssetRecord:
-        """Verify `received` (already inside the project's asset dir) and record it as an asset.
+        """Verify `received` (already in `upload_path(...)`) and record it as an asset of
+        `project`, or of the media library when `project` is None.
 
-        On any failure the file is deleted and the error raised: MEDIA_UNREADABLE for a file
-        that is not a complete, readable video.
+        A PNG, JPEG or WebP becomes an image asset, anything else must be a video. On any
+        failure the file is deleted and the error raised: MEDIA_UNREADABLE for a file that is
+        not a whole, readable picture or video.
         """
+        project_id = project.id if project is not None else None
         final = received.with_name(asset_id + extension_of(name))
-        thumb = thumb_path(self.paths, asset_id, project.id)
+        thumb = thumb_path(self.paths, asset_id, project_id)
         try:
-            try:
-                info = await verify_video(ffmpeg, received)
-            except ProbeError as exc:
-                raise ReelforgeError("MEDIA_UNREADABLE", str(exc)) from None
-            # By content: an MP4 uploaded as `clip.png` is stored as `<id>.mp4`.
-            final = received.with_name(asset_id + stored_extension(info, name))
-            os.replace(received, final)
-            await self._thumbnail(ffmpeg, final, info, thumb)
-            asset = _record(project.id, asset_id, name, origin, final, info, self.paths, thumb)
+            media = await _verify(ffmpeg, received)
+            # By content: an MP4 uploaded as `clip.png` is stored as `<id>.mp4`, a PNG
+            # uploaded as `photo.jpg` as `<id>.png`.
+            if isinstance(media, ImageInfo):
+                final = received.with_name(asset_id + media.extension)
+                os.replace(received, final)
+                await asyncio.to_thread(_image_thumbnail, final, thumb)
+                stored = _Stored(final, thumb, self.paths)
+                asset = _image_record(project_id, asset_id, name, origin, media, stored)
+            else:
+                final = received.with_name(asset_id + stored_extension(media, name))
+                os.replace(received, final)
+                await self._thumbnail(await _binary(ffmpeg), final, media, thumb)
+                stored = _Stored(final, thumb, self.paths)
+                asset = _record(project_id, asset_id, name, origin, media, stored)
             await self.store.add_asset(asset)
         except BaseException:
             for leftover in (received, final, thumb):
                 leftover.unlink(missing_ok=True)
             raise
-        self.proxies.enqueue(asset)
+        if asset.kind == "video":
+            self.proxies.enqueue(asset)
         return asset
 
     async def delete(self, asset: AssetRecord) -> None:
@@ -113,15 +133,84 @@ class AssetLibrary:
             )
 
 
-def _record(
-    project_id: str,
+async def _binary(ffmpeg: Ffmpeg) -> str:
+    return ffmpeg if isinstance(ffmpeg, str) else await ffmpeg()
+
+
+async def _verify(ffmpeg: Ffmpeg, path: Path) -> ImageInfo | MediaInfo:
+    """Check the file as a picture or as a video, chosen by its first bytes.
+
+    MEDIA_UNREADABLE, with the check's sentence, for anything that is neither.
+    """
+    try:
+        if await asyncio.to_thread(_is_picture, path):
+            return await asyncio.to_thread(verify_image, path)
+        return await verify_video(await _binary(ffmpeg), path)
+    except ProbeError as exc:
+        raise ReelforgeError("MEDIA_UNREADABLE", str(exc)) from None
+
+
+def _is_picture(path: Path) -> bool:
+    try:
+        return is_picture(path)
+    except FileNotFoundError:
+        return False  # the video check says so in its own words
+
+
+def _image_thumbnail(picture: Path, out: Path) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        # A missing thumbnail is not worth failing an import over.
+        thumbnail(picture, out, width=THUMBNAIL_WIDTH)
+
+
+class _Stored:
+    """Where an imported file and its thumbnail (if one was made) are, relative to the data
+    dir, and the file's size: the columns both kinds of asset fill the same way."""
+
+    def __init__(self, path: Path, thumb: Path, paths: Paths):
+        self.path = str(path.relative_to(paths.root))
+        self.size = path.stat().st_size
+        self.thumbnail = str(thumb.relative_to(paths.root)) if thumb.exists() else None
+
+
+def _image_record(
+    project_id: str | None,
     asset_id: str,
     name: str,
     origin: str,
-    path: Path,
+    image: ImageInfo,
+    stored: _Stored,
+) -> AssetRecord:
+    """A picture: no duration, frame rate, audio or proxy (it is shown as it is)."""
+    return AssetRecord(
+        id=asset_id,
+        project_id=project_id,
+        kind="image",
+        name=name,
+        origin="generated" if origin == "generated" else "original",
+        path=stored.path,
+        size=stored.size,
+        format=image.format,
+        duration=0.0,
+        width=image.width,
+        height=image.height,
+        fps=None,
+        video_codec=image.format,
+        audio_codec=None,
+        thumbnail_path=stored.thumbnail,
+        proxy_path=None,
+        proxy_status="ready",
+        created_at=now(),
+    )
+
+
+def _record(
+    project_id: str | None,
+    asset_id: str,
+    name: str,
+    origin: str,
     info: MediaInfo,
-    paths: Paths,
-    thumb: Path,
+    stored: _Stored,
 ) -> AssetRecord:
     video = info.video
     assert video is not None and info.duration is not None  # verify_video guarantees both
@@ -129,10 +218,11 @@ def _record(
     return AssetRecord(
         id=asset_id,
         project_id=project_id,
+        kind="video",
         name=name,
         origin="generated" if origin == "generated" else "original",
-        path=str(path.relative_to(paths.root)),
-        size=path.stat().st_size,
+        path=stored.path,
+        size=stored.size,
         format=info.format_name,
         duration=info.duration,
         width=video.width or 0,
@@ -140,7 +230,7 @@ def _record(
         fps=video.fps,
         video_codec=video.codec,
         audio_codec=audio.codec if audio else None,
-        thumbnail_path=str(thumb.relative_to(paths.root)) if thumb.exists() else None,
+        thumbnail_path=stored.thumbnail,
         proxy_path=None,
         proxy_status="pending",
         created_at=now(),

@@ -161,6 +161,13 @@ class TimelineService:
         label: str = "Add clip",
     ) -> tuple[Timeline, Segment]:
         project = await self.project(project_id)
+        if asset.kind != "video":  # a still has no frames to cut: not on the timeline yet
+            message = f"only videos can go on the timeline for now, and this asset is {asset.kind}"
+            raise ReelforgeError(
+                "VALIDATION_FAILED",
+                f"assetId: {message}",
+                errors=[{"field": "assetId", "message": message}],
+            )
         frames = source_frames(asset, project.fps)
         start = 0 if start_ts is None else to_frame(start_ts, project.fps)
         end = frames if end_ts is None else to_frame(end_ts, project.fps)
