@@ -26,6 +26,7 @@ from reelforge.api.ai import AiController
 from reelforge.api.assets import AssetController
 from reelforge.api.deps import provide_services
 from reelforge.api.docs import assets_router, document_problems, openapi_config
+from reelforge.api.documents import DocumentController
 from reelforge.api.events import JobEventsController
 from reelforge.api.exports import ExportController
 from reelforge.api.guard import GuardMiddleware
@@ -67,6 +68,7 @@ from reelforge.providers.detect import LocalDetector
 from reelforge.services import FfmpegFinder, Services
 from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
+from reelforge.store.documents import DocumentStore
 from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
 from reelforge.store.templates import TemplateStore
@@ -121,26 +123,27 @@ def create_app(
         )  # fmt: skip
         detector = LocalDetector()
         resolver = Resolver(provider_settings, ai_log.record, detector=detector)
+
         async def media_file(asset_id: str) -> MediaFile | None:
             asset = await store.get_asset(asset_id)
             if asset is None:
                 return None
             return MediaFile(asset.id, paths.root / asset.path, asset.kind, asset.duration)
 
+        documents = DocumentStore(db)
+
         async def source_documents(ids: list[str]) -> dict[str, SourceDocument]:
-            # TEMPORARY bridge until the documents store lands.
-            found: dict[str, SourceDocument] = {}
-            for document_id in ids:
-                row = await db.fetchone(
-                    "SELECT title, text, sections FROM documents WHERE id = ?", (document_id,)
+            """Uploaded documents as a job takes them (frozen into its work dir)."""
+            return {
+                found.id: SourceDocument(
+                    title=found.title,
+                    text=found.text,
+                    sections=msgspec.convert(
+                        msgspec.to_builtins(found.sections), list[StoredSection]
+                    ),
                 )
-                if row is not None:
-                    found[document_id] = SourceDocument(
-                        title=row[0],
-                        text=row[1],
-                        sections=msgspec.json.decode(row[2], type=list[StoredSection]),
-                    )
-            return found
+                for found in (await documents.get_many(ids)).values()
+            }
 
         kinds = [generation_kind(pipeline), regeneration_kind(), export, ai_edit]
         manager = JobManager(repo, hub, paths, kinds, resolver, media=media_file)
@@ -164,6 +167,7 @@ def create_app(
             previews=PreviewService(store, paths, ffmpeg),
             ffmpeg=ffmpeg,
             templates=templates,
+            documents=documents,
             ai_log=ai_log,
             resolver=resolver,
             variants=VariantService(variant_store, repo, paths, timeline, library, ffmpeg),
@@ -199,6 +203,7 @@ def create_app(
             MediaController,
             SettingsController,
             TemplateController,
+            DocumentController,
             ProviderController,
             AiController,
             VariantController,

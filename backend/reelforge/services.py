@@ -16,6 +16,7 @@ from reelforge.providers.chain import Resolver
 from reelforge.providers.detect import LocalDetector
 from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
+from reelforge.store.documents import DocumentStore
 from reelforge.store.projects import ProjectStore
 from reelforge.store.repository import Repository
 from reelforge.store.templates import TemplateStore
@@ -39,6 +40,7 @@ class Services:
     previews: PreviewService
     ffmpeg: FfmpegFinder
     templates: TemplateStore
+    documents: DocumentStore  # uploaded source documents, as parsed text
     ai_log: AiLog
     resolver: Resolver
     variants: VariantService

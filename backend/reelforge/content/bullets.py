@@ -58,7 +58,7 @@ _HANGING = frozenset(
 _PREPOSITION = re.compile(
     r"\s(?=(?:in|on|at|along|between|across|through|into|onto|toward|towards|around|over|"
     r"under|during|after|before|from|with|without|by|for|of|near|behind|beyond|within|when|"
-    r"where|while|because|if|unless|until)\s)"
+    r"where|while|because|if|unless|until|that|which|who)\s)"
 )
 _AUXILIARY = (
     r"can|could|will|would|may|might|must|should|shall|is|are|was|were|has|have|had|do|does|did"
@@ -100,7 +100,7 @@ def _cut_at_clause(text: str, limit: int, breaks: re.Pattern[str]) -> str | None
         serial = match.group(0).startswith((", and", ", or")) and "," in head
         if serial and len(head.rsplit(",", 1)[1].split()) <= 3:
             continue  # "A, B, and C": a list, not a clause
-        if len(head.split()) >= _MIN_WORDS + 1:
+        if len(head.split()) >= _MIN_WORDS + 1 and head.split()[-1].lower() not in _HANGING:
             best = head
     return best
 
@@ -196,10 +196,10 @@ def bullet(sentence: str, limit: int = BULLET_MAX_CHARS) -> str:
         if len(shorter.split()) >= _MIN_WORDS + 1:
             text = shorter
     if len(text) > limit * _SLACK:
-        text = _cut_at_clause(text, limit, _BREAKS) or text
+        text = _cut_at_clause(text, int(limit * _SLACK), _BREAKS) or text
     if len(text) > limit * _SLACK:
         text = (
-            _cut_at_comma(text, limit)
+            _cut_at_comma(text, int(limit * _SLACK))
             or _cut_before_preposition(text, int(limit * _SLACK))
             or _cut_at_word(text, limit)
         )
