@@ -14,10 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import mimetypes
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal, Required
 
 import anyio
 import httpx
@@ -26,17 +27,19 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from reelforge import __version__
 from reelforge.api.access import AccessPolicy
 from reelforge.app import create_app
-from reelforge.models import Aspect, Density, Pacing, Preset, Quality, Style
+from reelforge.models import Aspect, Density, Layout, Pacing, Preset, Quality, Style
 from reelforge.server import HOST, GracefulServer, bind_socket
 
 log = logging.getLogger("reelforge.mcp")
 
 JSON = dict[str, Any]
-FINISHED = frozenset({"completed", "failed", "cancelled"})
+# Where waiting ends: the job is over, or it waits in review for its script to be edited.
+SETTLED = frozenset({"completed", "failed", "cancelled", "review"})
 POLL_SEC = 0.5
 
 # Ids go into URL paths: letters, digits, "-" and "_" only, so no id can climb out of its path
@@ -48,10 +51,50 @@ Version = Annotated[
     Field(ge=1, description="Fail with VERSION_CONFLICT unless the timeline is at this version"),
 ]
 Slider = Annotated[float, Field(ge=-1, le=1)]
+Status = Literal["queued", "running", "review", "completed", "failed", "cancelled"]
+
+
+class SourceArg(TypedDict, total=False):
+    """One source of a brief: an uploaded document by id, or pasted text with a title."""
+
+    documentId: Annotated[str, Field(description="The id add_document answered")]
+    text: Annotated[str, Field(description="Pasted source text (instead of documentId)")]
+    title: Annotated[str, Field(description="A name for pasted text")]
+
+
+class SceneArg(TypedDict, total=False):
+    """One scene as the script takes it; get_script's scenes can be sent back as they are
+    (their index and sentences are ignored: the order is the list's, the sentences are split
+    from the narration again)."""
+
+    title: Required[str]
+    narration: Required[Annotated[str, Field(description="What is said in the scene")]]
+    layout: Layout
+    bullets: Annotated[list[str], Field(description="Key facts shown one by one")]
+    figure: Annotated[
+        dict[str, Any] | None, Field(description='A big number: {value: "46%", label}')
+    ]
+    quote: str | None
+    visual: Annotated[
+        dict[str, Any] | None,
+        Field(description="The user's image or clip: {assetId, fit: cover|contain, start, end}"),
+    ]
+    imagePrompt: str
+    provenance: Annotated[
+        list[dict[str, Any]],
+        Field(description="Source passages, as get_script gave them: send them back unchanged"),
+    ]
+    voice: Annotated[dict[str, Any] | None, Field(description="This scene's own voice options")]
+
 
 INSTRUCTIONS = """\
 Reelforge makes narrated videos from a brief and edits them on a timeline, all locally.
-Typical flow: create_job -> wait_for_job -> create_project(from_job_id) -> get_timeline for
+A video says something real when it has sources: add_document (a file on this machine) gives a
+document id for create_job's sources (or pass pasted text). To review the script first:
+create_job(stop_after_script=true) -> wait_for_job (ends in status review) -> get_script ->
+update_script(expected_version=its version) -> continue_job -> wait_for_job. To change one
+scene of a finished video: regenerate_scene -> wait_for_job (a new revision; the old stays).
+Editing flow: create_job -> wait_for_job -> create_project(from_job_id) -> get_timeline for
 the segment ids -> edits (split_segment, trim_segment, color_grade, generate_edit then
 accept_variant; undo reverts the last one), preview_frame to look -> export ->
 wait_for_job(export id) -> get_export for its URL. Every edit makes a new timeline version;
@@ -83,11 +126,23 @@ class ReelforgeApi:
     async def fetch(self, path: str) -> httpx.Response:
         return await self._send("GET", path, None, None)
 
+    async def upload(self, path: str, name: str, file: BinaryIO) -> JSON:
+        """POST `file` as the multipart field `file`, streamed from disk."""
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        response = await self._send("POST", path, None, None, files={"file": (name, file, mime)})
+        answer = response.json()
+        return answer if isinstance(answer, dict) else {"items": answer}
+
     async def _send(
-        self, method: str, path: str, body: JSON | None, params: dict[str, str | int] | None
+        self,
+        method: str,
+        path: str,
+        body: JSON | None,
+        params: dict[str, str | int] | None,
+        files: dict[str, tuple[str, BinaryIO, str]] | None = None,
     ) -> httpx.Response:
         try:
-            response = await self.http.request(method, path, json=body, params=params)
+            response = await self.http.request(method, path, json=body, params=params, files=files)
         except httpx.HTTPError as exc:
             raise ToolError(f"cannot reach Reelforge at {self.base_url}: {exc}") from exc
         if response.is_error:
@@ -128,6 +183,35 @@ class Tools:
     def __init__(self, api: ReelforgeApi) -> None:
         self.api = api
 
+    async def add_document(
+        self,
+        path: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=4096,
+                description="A file on this machine (absolute, or relative to the MCP "
+                "server's working directory; ~ is your home)",
+            ),
+        ],
+    ) -> JSON:
+        """Upload a document to write videos from: plain text, Markdown, HTML, PDF (with a
+        text layer) or DOCX. Answers the document (id, title, format, wordCount, outline);
+        pass {documentId: id} in create_job's sources. A file that cannot be used is answered
+        with DOCUMENT_UNREADABLE and the reason."""
+        file = await anyio.Path(path).expanduser()
+        if not await file.is_file():
+            what = "does not exist" if not await file.exists() else "is not a file"
+            raise ToolError(f"{path} {what}: give the path of a document file on this machine")
+        try:
+            handle = await anyio.to_thread.run_sync(Path(file).open, "rb")
+        except OSError as exc:
+            raise ToolError(f"cannot read {path}: {exc.strerror}") from exc
+        try:
+            return await self.api.upload("/api/documents", file.name, handle)
+        finally:
+            handle.close()
+
     async def create_job(
         self,
         topic: Annotated[str, Field(min_length=1, max_length=200, description="What it is about")],
@@ -148,18 +232,36 @@ class Tools:
         quality: Quality | None = None,
         captions: bool | None = None,
         music: bool | None = None,
+        sources: Annotated[
+            list[SourceArg] | None,
+            Field(
+                description="What the video is made from: {documentId} (from add_document) "
+                "or {text, title}. Without sources or a language model the script is only a "
+                "generic outline"
+            ),
+        ] = None,
+        stop_after_script: Annotated[
+            bool,
+            Field(
+                description="Stop once the script is written (status review) so it can be "
+                "read and edited (get_script, update_script), then rendered with continue_job"
+            ),
+        ] = False,
     ) -> JSON:
-        """Start generating a narrated video from a brief (POST /api/jobs). Answers the queued
-        job at once; follow it with wait_for_job. Fields left out take the server's defaults
-        (30 s, 16:9 1080p30, captions and music on)."""
+        """Start generating a narrated video from a brief and its sources (POST /api/jobs).
+        Answers the queued job at once; follow it with wait_for_job. Fields left out take the
+        server's defaults (30 s, 16:9 1080p30, captions and music on)."""
         request: JSON = {
-            "brief": _given(topic=topic, audience=audience, goal=goal, tone=tone),
+            "brief": _given(
+                topic=topic, audience=audience, goal=goal, tone=tone, sources=sources or None
+            ),
             "plan": _given(
                 targetDurationSec=target_duration_sec,
                 aspect=aspect,
                 pacing=pacing,
                 density=density,
                 style=style,
+                stopAfter="script" if stop_after_script else None,
             ),
             "voice": _given(voice=voice),
             "render": _given(
@@ -180,7 +282,7 @@ class Tools:
 
     async def list_jobs(
         self,
-        status: Literal["queued", "running", "completed", "failed", "cancelled"] | None = None,
+        status: Status | None = None,
         limit: Annotated[int, Field(ge=1, le=500)] = 20,
     ) -> JSON:
         """Jobs, newest first, optionally only those with one status."""
@@ -188,8 +290,56 @@ class Tools:
         return await self.api.call("GET", "/api/jobs", params=params)
 
     async def get_script(self, job_id: Id) -> JSON:
-        """The narration script of a generation job: title and scenes (narration, visual)."""
+        """The script of a generation job: title, writer (extractive, llm or outline),
+        version, and scenes in order (title, narration, layout, bullets, figure, quote, visual,
+        provenance: the source passages each scene was written from)."""
         return await self.api.call("GET", f"/api/jobs/{job_id}/script")
+
+    async def update_script(
+        self,
+        job_id: Id,
+        expected_version: Annotated[
+            int, Field(ge=1, description="The script's version as read with get_script")
+        ],
+        scenes: Annotated[
+            list[SceneArg],
+            Field(description="Every scene, in the new order (edit, add, remove, reorder)"),
+        ],
+        title: str | None = None,
+    ) -> JSON:
+        """Replace the script of a job in review (created with stop_after_script) with these
+        scenes. Fails with SCRIPT_CONFLICT (and currentVersion) if the script changed since it
+        was read. Answers the new script; render it with continue_job."""
+        body = _given(expectedVersion=expected_version, title=title, scenes=scenes)
+        return await self.api.call("PUT", f"/api/jobs/{job_id}/script", body)
+
+    async def continue_job(self, job_id: Id) -> JSON:
+        """Render a job that waits in review, from its (possibly edited) script. Answers the
+        job; follow it with wait_for_job."""
+        return await self.api.call("POST", f"/api/jobs/{job_id}/continue")
+
+    async def regenerate_scene(
+        self,
+        job_id: Id,
+        scene_index: Annotated[int, Field(ge=0, description="The scene's position, from 0")],
+        narration: str | None = None,
+        title: str | None = None,
+        bullets: list[str] | None = None,
+        layout: Layout | None = None,
+        visual: Annotated[
+            dict[str, Any] | None,
+            Field(description="An image or clip: {assetId, fit: cover|contain, start, end}"),
+        ] = None,
+    ) -> JSON:
+        """Change one scene of a finished video: only that scene is re-voiced and re-rendered,
+        every other scene is reused. Fields left out stay as they are. Answers a new job (kind
+        regenerate) to follow with wait_for_job; it publishes a new revision of the video and
+        the previous one stays (get_job on the first video lists its revisions)."""
+        body = _given(
+            narration=narration, title=title, bullets=bullets, layout=layout, visual=visual
+        )
+        path = f"/api/jobs/{job_id}/scenes/{scene_index}/regenerate"
+        return await self.api.call("POST", path, body)
 
     async def wait_for_job(
         self,
@@ -198,13 +348,14 @@ class Tools:
         timeout_sec: Annotated[float, Field(gt=0, le=3600)] = 600,
     ) -> JSON:
         """Wait until a job (generation, AI edit or export) is completed, failed or cancelled,
-        reporting its progress, and answer the job. If it is still going after timeout_sec, the
-        job is answered as it is with timedOut true: call again to keep waiting."""
+        or waits in review with its script ready (stop_after_script), reporting its progress,
+        and answer the job. If it is still going after timeout_sec, the job is answered as it
+        is with timedOut true: call again to keep waiting."""
         last: tuple[float, str] | None = None
         with anyio.move_on_after(timeout_sec):
             while True:
                 job = await self.api.call("GET", f"/api/jobs/{job_id}")
-                if job.get("status") in FINISHED:
+                if job.get("status") in SETTLED:
                     return {**job, "timedOut": False}
                 now = (float(job.get("percent") or 0), f"{job.get('stage')}: {job.get('message')}")
                 if now != last:
@@ -387,10 +538,14 @@ EDIT = _hints(read_only=False, destructive=True)
 # name: (title, annotations). Nothing is idempotent: each call makes a new job, project or
 # timeline version. Edits change the timeline (undoably), hence destructive.
 TOOLS: dict[str, tuple[str, ToolAnnotations]] = {
+    "add_document": ("Add a source document", ADD),
     "create_job": ("Generate a video from a brief", GENERATE),
     "get_job": ("Get a job", READ),
     "list_jobs": ("List jobs", READ),
     "get_script": ("Get a job's script", READ),
+    "update_script": ("Edit a script in review", ADD),
+    "continue_job": ("Render a reviewed script", GENERATE),
+    "regenerate_scene": ("Regenerate one scene", GENERATE),
     "wait_for_job": ("Wait for a job to finish", READ),
     "create_project": ("Create an editing project", ADD),
     "get_timeline": ("Get a project's timeline", READ),
@@ -452,7 +607,10 @@ async def _run_embedded(data_dir: Path) -> int:
         # Shielded: however the session ends, the server stops through its lifespan (jobs back
         # in the queue, FFmpeg killed), never by a cancellation in the middle of a request.
         with anyio.CancelScope(shield=True):
-            await server.serve([sock])
+            try:
+                await server.serve([sock])
+            except SystemExit:  # uvicorn's answer to an app that failed to start (logged)
+                pass
         if server.started and not session.is_set():
             # A signal stopped the server while the client is still connected. The SDK reads
             # stdin in a worker thread that no cancellation can interrupt, so leave right away.
@@ -475,6 +633,9 @@ async def _run_embedded(data_dir: Path) -> int:
     finally:
         sock.close()
     if not server.started:
+        # Leave at once: a start-up that failed half-way may leave worker threads (a database
+        # connection) that would keep the process, and so the client, waiting for ever.
         log.error("the embedded Reelforge server failed to start (see the messages above)")
-        return 1
+        logging.shutdown()
+        os._exit(1)
     return 0

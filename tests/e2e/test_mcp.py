@@ -29,7 +29,16 @@ READ_ONLY = {
     "preview_frame",
     "get_export",
 }
-ADDITIVE = {"create_job", "create_project", "generate_edit", "export"}
+ADDITIVE = {
+    "add_document",
+    "create_job",
+    "update_script",
+    "continue_job",
+    "regenerate_scene",
+    "create_project",
+    "generate_edit",
+    "export",
+}
 DESTRUCTIVE = {"split_segment", "trim_segment", "color_grade", "accept_variant", "undo"}
 
 
@@ -243,3 +252,105 @@ def test_mcp_stdout_carries_only_the_protocol(tmp_path: Path, end: str) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+NOTES = """\
+# Honey bees
+
+## How a colony works
+
+A honey bee colony holds up to 60,000 workers and a single queen. The queen lays as many as
+2,000 eggs a day in spring. Workers live about six weeks in summer, so the colony replaces
+itself constantly.
+
+## The waggle dance
+
+A forager that finds flowers tells her sisters with a dance on the comb. The angle of the
+waggle run points to the food relative to the Sun. The length of the run says how far away it
+is: roughly one second of waggling for every kilometre.
+
+## Making honey
+
+Bees turn nectar into honey by adding enzymes and fanning it until most of the water is gone.
+Finished honey holds less than 18% water, which is why it keeps for years without spoiling.
+"""
+SECTIONS = {"How a colony works", "The waggle dance", "Making honey"}
+
+
+def test_mcp_review_and_regenerate_a_scene(tmp_path: Path) -> None:
+    """A document as the source, the script reviewed and edited, the video rendered from it,
+    then one scene regenerated into a second revision: all through the tools."""
+    log = tmp_path / "mcp.log"
+    notes = tmp_path / "bees.md"
+    notes.write_text(NOTES)
+
+    async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+        return data(await client.call_tool(tool, arguments))
+
+    async def steps() -> None:
+        async with mcp_client(log, "--data-dir", str(tmp_path / "data")) as client:
+            folder = await client.call_tool("add_document", {"path": str(tmp_path)})
+            assert folder.is_error and "not a file" in text(folder)
+            picture = tmp_path / "picture.md"
+            picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+            refused = await client.call_tool("add_document", {"path": str(picture)})
+            assert refused.is_error and "DOCUMENT_UNREADABLE" in text(refused)
+            document = await call(client, "add_document", path=str(notes))
+            assert document["title"] == "Honey bees" and document["wordCount"] > 100
+            assert document["name"] == "bees.md" and document["format"] == "markdown"
+            assert set(SECTIONS) <= set(document["outline"]), document
+
+            job = await call(
+                client, "create_job", topic="honey bees", target_duration_sec=10,
+                pacing="fast", resolution="320x180", fps=15, quality="draft", music=False,
+                sources=[{"documentId": document["id"]}], stop_after_script=True,
+            )  # fmt: skip
+            review = await call(client, "wait_for_job", job_id=job["id"], timeout_sec=60)
+            assert review["status"] == "review" and review["timedOut"] is False, review
+
+            script = await call(client, "get_script", job_id=job["id"])
+            assert script["writer"] == "extractive"
+            titles = [scene["title"] for scene in script["scenes"]]
+            assert set(titles) <= {"Honey bees", *SECTIONS} and set(titles) & SECTIONS, titles
+            scenes = script["scenes"]  # sent back as read, index and sentences included
+            scenes[0]["narration"] = "Bees are edited in review. This line was written by hand."
+            stale = await client.call_tool(
+                "update_script",
+                {"job_id": job["id"], "expected_version": script["version"] + 1, "scenes": scenes},
+            )
+            assert stale.is_error and "SCRIPT_CONFLICT" in text(stale)
+            edited = await call(
+                client, "update_script", job_id=job["id"],
+                expected_version=script["version"], scenes=scenes,
+            )  # fmt: skip
+            assert edited["version"] == script["version"] + 1
+            assert edited["scenes"][0]["sentences"] == [
+                "Bees are edited in review.", "This line was written by hand."
+            ]  # fmt: skip
+
+            await call(client, "continue_job", job_id=job["id"])
+            done = await call(client, "wait_for_job", job_id=job["id"], timeout_sec=60)
+            assert done["status"] == "completed", done
+            assert any(a["kind"] == "video" for a in done["artifacts"])
+            rendered = await call(client, "get_script", job_id=job["id"])
+            assert rendered["scenes"][0]["narration"] == scenes[0]["narration"]
+
+            last = len(edited["scenes"]) - 1
+            revision = await call(
+                client, "regenerate_scene", job_id=job["id"], scene_index=last,
+                narration="A new ending, spoken again.",
+            )  # fmt: skip
+            assert revision["id"] != job["id"]
+            again = await call(client, "wait_for_job", job_id=revision["id"], timeout_sec=60)
+            assert again["status"] == "completed", again
+            assert any(a["kind"] == "video" for a in again["artifacts"])
+            base = await call(client, "get_job", job_id=job["id"])
+            revisions = [(r["jobId"], r["sceneIndex"]) for r in base["revisions"]]
+            assert revisions == [(job["id"], None), (revision["id"], last)], base
+            assert all(r["videoUrl"] for r in base["revisions"])
+
+    async def scenario() -> None:
+        with anyio.fail_after(90):
+            await steps()
+
+    anyio.run(scenario)
