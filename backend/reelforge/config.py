@@ -151,6 +151,8 @@ class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_on
     default_voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
     min_free_disk_mb: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 500
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 8192
+    # Source documents (text, Markdown, HTML, PDF, DOCX) are read whole into memory to parse.
+    max_document_mb: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
     # FFmpeg processes a render or export runs side by side (scene chunks, clips). 0 = auto:
     # one per core, at most 2 (each x264 already spreads over the cores). Lower it to leave
     # CPU to other applications.
@@ -179,6 +181,9 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
         msgspec.UNSET
     )
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    max_document_mb: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
     render_workers: Annotated[int, msgspec.Meta(ge=0, le=16)] | msgspec.UnsetType = msgspec.UNSET

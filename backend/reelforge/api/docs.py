@@ -76,6 +76,7 @@ MISSING = {
     "variant_id": "VARIANT_NOT_FOUND",
     "media_id": "MEDIA_NOT_FOUND",
     "filename": "MEDIA_NOT_FOUND",
+    "document_id": "DOCUMENT_NOT_FOUND",
 }
 
 

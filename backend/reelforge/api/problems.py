@@ -56,12 +56,14 @@ class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
     allowed: dict[str, float] | None = None  # EDIT_OUT_OF_RANGE: the valid {start, end}
     current_version: int | None = None  # VERSION_CONFLICT: the timeline's version now
     limit_bytes: int | None = None  # PAYLOAD_TOO_LARGE: the upload limit
+    reason: str | None = None  # DOCUMENT_UNREADABLE: why (not-a-document, encrypted, ...)
 
 
 EXTENSIONS = {
     "allowed": "allowed",
     "currentVersion": "current_version",
     "limitBytes": "limit_bytes",
+    "reason": "reason",
 }
 
 
