@@ -3,16 +3,15 @@
 // The label names the source and the section or paragraph; the passages are shown on request.
 import { api } from './api.js';
 
-const documents = new Map(); // id -> Promise of {title, text|null}
+const documents = new Map(); // id -> Promise of {title, text|null, sections}
 
 function documentOf(id) {
   if (!documents.has(id)) {
     documents.set(id, (async () => {
       const view = await api(`/api/documents/${id}`).catch(() => null);
-      // The plain text the offsets point into; older engines may not serve it.
+      // The plain text the offsets point into, with where its sections lie.
       const read = await api(`/api/documents/${id}/text`).catch(() => null);
-      const text = typeof read === 'string' ? read : read?.text ?? null;
-      return { title: view?.title || view?.name || 'a document', text };
+      return { title: view?.title || view?.name || 'a document', text: read?.text ?? null, sections: read?.sections ?? [] };
     })());
   }
   return documents.get(id);
@@ -26,13 +25,16 @@ async function sourceOf(job, passage) {
     return { ...document, title: pasted?.title || document.title };
   }
   const text = pasted?.text ?? null;
-  return { title: pasted?.title || firstHeading(text) || 'your pasted text', text };
+  return { title: pasted?.title || firstHeading(text) || 'your pasted text', text, sections: [] };
 }
 
 const firstHeading = (text) => /^#{1,6}[ \t]+(.+?)[ \t#]*$/m.exec(text ?? '')?.[1];
 
-// Where in the text `offset` is: the Markdown heading above it, else its paragraph number.
-function placeOf(text, offset) {
+// Where in the text `offset` is: its section's heading (a document's sections, or the Markdown
+// heading above it in pasted text), else its paragraph number.
+function placeOf({ text, sections }, offset) {
+  const section = sections.find((s) => s.heading && offset >= s.offset && offset < s.offset + s.length);
+  if (section) return `“${section.heading}”`;
   const before = text.slice(0, offset);
   const heading = [...before.matchAll(/^#{2,6}[ \t]+(.+?)[ \t#]*$/gm)].at(-1)?.[1];
   if (heading) return `“${heading}”`;
@@ -41,9 +43,10 @@ function placeOf(text, offset) {
 
 // "How tides work, “Two bulges, not one”" for the passages of one source.
 export async function sourceLabel(job, passages) {
-  const { title, text } = await sourceOf(job, passages[0]);
+  const source = await sourceOf(job, passages[0]);
+  const { title, text } = source;
   if (text == null) return `${title} ¶`;
-  const places = [...new Set(passages.map((p) => placeOf(text, p.offset)))];
+  const places = [...new Set(passages.map((p) => placeOf(source, p.offset)))];
   return `${title}, ${places.join(', ')}`;
 }
 

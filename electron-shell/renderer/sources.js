@@ -7,6 +7,7 @@ import { $, busy, el, guarded, report } from './ui.js';
 let sources = []; // {text, title} pasted, or {document} uploaded (the document's view)
 let reviewChosen = false; // the user ticked or cleared "Review the script" themselves
 let sample = null; // the sample document's summary {name, title, words}, if the backend has one
+let named = null; // the source whose title was put in the empty Topic field
 
 const words = (text) => (text.match(/\S+/g) ?? []).length;
 const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -54,8 +55,6 @@ export async function offerSample(firstLaunch) {
 async function addSample() {
   const { title, text } = await api(`/api/samples/${encodeURIComponent(sample.name)}`);
   if (!sources.some((source) => source.text === text)) add({ text, title });
-  const topic = $('#brief-form').elements['brief.topic'];
-  if (!topic.value.trim()) topic.value = title;
 }
 
 function addText() {
@@ -85,18 +84,29 @@ async function addFiles(files) {
   }
 }
 
+const topicField = () => $('#brief-form').elements['brief.topic'];
+const titleOf = (source) => (source.document?.title || source.title || '').slice(0, 200);
+
 function add(source) {
   sources.push(source);
   if (!reviewChosen) $('#review-first').checked = true;
-  const topic = $('#brief-form').elements['brief.topic'];
-  const title = source.document?.title || source.title;
-  if (!topic.value.trim() && title) topic.value = title.slice(0, 200);
+  nameTopic();
   renderSources();
+}
+
+// An empty Topic takes the first source's title; a topic taken that way follows its source out.
+function nameTopic() {
+  const topic = topicField();
+  if (named && !sources.includes(named) && topic.value === titleOf(named)) topic.value = '';
+  if (topic.value.trim()) return;
+  named = sources.find((source) => titleOf(source)) ?? null;
+  if (named) topic.value = titleOf(named);
 }
 
 function remove(source) {
   sources = sources.filter((s) => s !== source);
   if (!reviewChosen && !sources.length) $('#review-first').checked = false;
+  nameTopic();
   renderSources();
   $('#source-text').focus();
 }
@@ -132,7 +142,8 @@ function sourceCard(source, index) {
     ? [plural(document.wordCount, 'word'), plural(document.sections?.length ?? 0, 'section'),
       document.format?.toUpperCase(), document.name !== name ? document.name : null]
     : [plural(words(source.text), 'word'), 'pasted text'];
-  const outline = document ? document.outline ?? [] : headings(source.text, name);
+  const outline = (document ? document.outline ?? [] : headings(source.text))
+    .filter((line) => line !== name); // the title's own heading says nothing new
   return el('li', { className: 'source-card', 'data-testid': 'source' },
     el('div', { className: 'source-head' },
       el('span', { className: 'source-kind', 'aria-hidden': 'true', textContent: document ? 'DOC' : 'TXT' }),
@@ -153,9 +164,9 @@ function sourceCard(source, index) {
       : el('p', { className: 'excerpt muted', textContent: document ? 'No headings found.' : excerpt(source.text) }));
 }
 
-// The Markdown headings of pasted text (the sample is Markdown), less the one naming it.
-function headings(text, title) {
-  return [...text.matchAll(/^#{1,3}[ \t]+(.+?)[ \t#]*$/gm)].map((match) => match[1]).filter((h) => h !== title);
+// The Markdown headings of pasted text (the sample is Markdown).
+function headings(text) {
+  return [...text.matchAll(/^#{1,3}[ \t]+(.+?)[ \t#]*$/gm)].map((match) => match[1]);
 }
 
 function excerpt(text) {
