@@ -1,0 +1,1 @@
+"""One reader per document format, all feeding content.documents' text builder."""
