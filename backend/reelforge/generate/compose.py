@@ -1,7 +1,7 @@
 """Stage 4, compose: time every scene to its narration and build the render plan.
 
 Outputs: the narration track laid out on the video's frame grid, the mixed and loudness-
-normalised audio (music bed ducked under speech, two-pass loudnorm to -14 LUFS), captions as
+normalised audio (music bed ducked under speech; gain and a limiter to -14 LUFS), captions as
 SRT, VTT and per-scene ASS, and `plan.json`, the value the render stage executes.
 """
 
@@ -21,7 +21,7 @@ from reelforge.generate.context import StageContext, read_struct, write_atomic, 
 from reelforge.media import commands
 from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
 from reelforge.media.ffmpeg import run_ffmpeg
-from reelforge.media.fonts import find_font
+from reelforge.media.fonts import find_font, fonts_dir_for
 from reelforge.media.plan import (
     FADE_SEC,
     LEAD_IN_SEC,
@@ -169,8 +169,9 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     visuals = read_struct(ctx.path(visuals_stage.OUTPUT), visuals_stage.Visuals)
     font = await asyncio.to_thread(find_font, ctx.cache_dir)
     ass = caption_files(track, request, font.family)
+    fonts_dir = await asyncio.to_thread(fonts_dir_for, font, [text for _, text in ass.values()])
     plan, cues, _scene_cues = layout(
-        track, visuals, request, str(font.path.parent), {i: name for i, (name, _) in ass.items()}
+        track, visuals, request, str(fonts_dir), {i: name for i, (name, _) in ass.items()}
     )
     ctx.progress(0.05, "Timing scenes to the narration", None, None)
 
@@ -195,23 +196,45 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             cancel=ctx.cancel,
         )
     ctx.progress(0.5, "Measuring loudness", None, None)
-    stderr = await run_ffmpeg(
-        ctx.ffmpeg, commands.loudnorm_measure_args(PREMIX), cwd=ctx.workdir, cancel=ctx.cancel
-    )
-    measured = commands.parse_loudnorm(stderr)
-    if measured is None:
-        ctx.warn("loudness could not be measured; using single-pass normalisation")
-    ctx.progress(0.75, "Normalising loudness to -14 LUFS", None, None)
-    with atomic_output(ctx.path(MIX)) as part:
-        await run_ffmpeg(
-            ctx.ffmpeg,
-            commands.loudnorm_apply_args(PREMIX, measured, str(part)),
-            cwd=ctx.workdir,
-            cancel=ctx.cancel,
-        )
+    await normalise(ctx)
     write_struct(ctx.path(OUTPUT), plan)
     ctx.log(f"compose: {len(plan.chunks)} chunks, {plan.duration:.2f} s at {plan.fps} fps")
     ctx.progress(1.0, "Composition ready", None, None)
+
+
+TARGET_LUFS = commands.LOUDNESS_TARGET["I"]
+TOLERANCE_LU = 0.3
+
+
+async def _loudness(ctx: StageContext, name: str) -> float | None:
+    stderr = await run_ffmpeg(
+        ctx.ffmpeg, commands.loudness_measure_args(name), cwd=ctx.workdir, cancel=ctx.cancel
+    )
+    return commands.parse_loudness(stderr)
+
+
+async def normalise(ctx: StageContext) -> None:
+    """The premix brought to -14 LUFS: measured, gained and limited, measured again, and gained
+    once more by what the limiter took, so it lands within 0.3 LU of the target."""
+    measured = await _loudness(ctx, PREMIX)
+    if measured is None:
+        ctx.warn("the mix is silent; its loudness was left as it is")
+    gain = 0.0 if measured is None else TARGET_LUFS - measured
+    ctx.progress(0.75, "Normalising loudness to -14 LUFS", None, None)
+    for attempt in range(2):
+        with atomic_output(ctx.path(MIX)) as part:
+            await run_ffmpeg(
+                ctx.ffmpeg,
+                commands.loudness_apply_args(PREMIX, gain, str(part)),
+                cwd=ctx.workdir,
+                cancel=ctx.cancel,
+            )
+        if measured is None or attempt == 1:
+            return
+        result = await _loudness(ctx, MIX)
+        if result is None or abs(result - TARGET_LUFS) <= TOLERANCE_LU:
+            return
+        gain += TARGET_LUFS - result
 
 
 def outputs() -> list[str]:

@@ -20,6 +20,7 @@ from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest
 
 VIDEO = "out/video.mp4"
+AUDIO = "audio/mix.m4a"
 THUMBNAIL = "out/thumbnail.jpg"
 CHUNK_SHARE = 0.92  # of this stage's progress; the mux and thumbnail take the rest
 
@@ -70,9 +71,21 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             finished += 1
             report()
 
+    async def encode_audio() -> None:
+        # In a worker slot like a chunk: when few scenes need rendering (a resumed job, a
+        # one-scene regeneration) it runs beside them instead of after them in the mux.
+        async with limit:
+            ctx.check_cancelled()
+            with atomic_output(ctx.path(AUDIO)) as part:
+                await run_ffmpeg(
+                    ctx.ffmpeg, commands.audio_args(plan, str(part)), cwd=ctx.workdir,
+                    cancel=ctx.cancel,
+                )  # fmt: skip
+
     # Two scenes that look exactly alike share one file: render it once.
     first_of = {chunk.output: i for i, chunk in reversed(list(enumerate(plan.chunks)))}
     tasks = [asyncio.create_task(render_chunk(i)) for i in sorted(first_of.values())]
+    tasks.append(asyncio.create_task(encode_audio()))
     try:
         await asyncio.gather(*tasks)
     except BaseException:
@@ -85,17 +98,33 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     write_atomic(ctx.path(plan.concat_list), listing.encode())
     ctx.progress(CHUNK_SHARE, "Muxing video and audio", len(plan.chunks), len(plan.chunks))
     ctx.path(VIDEO).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(ctx.path(VIDEO)) as part:
-        await run_ffmpeg(
-            ctx.ffmpeg, commands.mux_args(plan, str(part)), cwd=ctx.workdir, cancel=ctx.cancel
-        )
 
-    first = plan.chunks[0]
-    thumb_at = min(first.frames / plan.fps / 2, max(0.0, plan.duration - 0.1))
-    with atomic_output(ctx.path(THUMBNAIL)) as part:
-        await run_ffmpeg(
-            ctx.ffmpeg, commands.thumbnail_args(VIDEO, thumb_at, str(part)), cwd=ctx.workdir
-        )
+    async def mux() -> None:
+        with atomic_output(ctx.path(VIDEO)) as part:
+            await run_ffmpeg(
+                ctx.ffmpeg,
+                commands.mux_args(plan, str(part), audio=AUDIO),
+                cwd=ctx.workdir,
+                cancel=ctx.cancel,
+            )
+
+    async def thumbnail() -> None:
+        # From the first scene's own file, beside the mux rather than after it.
+        first = plan.chunks[0]
+        at = min(first.frames / plan.fps / 2, max(0.0, plan.duration - 0.1))
+        with atomic_output(ctx.path(THUMBNAIL)) as part:
+            await run_ffmpeg(
+                ctx.ffmpeg, commands.thumbnail_args(first.output, at, str(part)), cwd=ctx.workdir
+            )
+
+    thumb = asyncio.create_task(thumbnail())
+    try:
+        await mux()
+    except BaseException:
+        thumb.cancel()
+        await asyncio.gather(thumb, return_exceptions=True)
+        raise
+    await thumb
     ctx.progress(1.0, "Video ready", len(plan.chunks), len(plan.chunks))
 
 

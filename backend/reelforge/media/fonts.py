@@ -474,6 +474,26 @@ def find_font(
         return font
 
 
+def fonts_dir_for(font: Font, ass_texts: Sequence[str]) -> Path:
+    """The `fontsdir` for captions: the whole folder when a caption names the CJK collection,
+    else a sibling folder without it. libass loads every font of the folder for each FFmpeg
+    run, and the 19 MB CJK collection costs about 0.15 s and 45 MB there."""
+    cjk = {family for path, _, family in font.fallbacks if "CJK" in family}
+    if not cjk or any(f"\\fn{family}" in text for text in ass_texts for family in cjk):
+        return font.directory
+    lighter = font.directory.with_name(font.directory.name + "-no-cjk")
+    with _LOCK:
+        lighter.mkdir(parents=True, exist_ok=True)
+        keep = [font.path, *(path for path, _, family in font.fallbacks if family not in cjk)]
+        for path in keep:
+            dest = lighter / path.name
+            if not dest.is_file() or dest.stat().st_size != path.stat().st_size:
+                with atomic_output(dest) as part:
+                    part.write_bytes(path.read_bytes())
+        _clear_others(lighter, {path.name for path in keep})
+    return lighter
+
+
 def ass_font_runs(text: str, family: str) -> str:
     """ASS dialogue text with `{\\fn<family>}` switches around the runs the caption font lacks.
 

@@ -78,26 +78,22 @@ def test_hostile_caption_path_and_text_render_for_real(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
 
 
-def test_loudnorm_json_parsing() -> None:
-    stderr = """[Parsed_loudnorm_0 @ 0x1]
-{
-	"input_i" : "-27.61",
-	"input_tp" : "-9.31",
-	"input_lra" : "3.20",
-	"input_thresh" : "-37.85",
-	"output_i" : "-14.20",
-	"target_offset" : "0.20"
-}"""
-    measured = commands.parse_loudnorm(stderr)
-    assert measured == {
-        "input_i": "-27.61", "input_tp": "-9.31", "input_lra": "3.20",
-        "input_thresh": "-37.85", "target_offset": "0.20",
-    }  # fmt: skip
-    silent = stderr.replace('"-27.61"', '"-inf"')
-    assert commands.parse_loudnorm(silent) is None
-    assert commands.parse_loudnorm("no json here") is None
-    apply = commands.loudnorm_apply_args("premix.wav", measured, "mix.wav.part")
-    assert "measured_I=-27.61" in apply[apply.index("-af") + 1]
+def test_loudness_parsing_and_apply_args() -> None:
+    stderr = """[Parsed_ebur128_0 @ 0x1] Summary:
+
+  Integrated loudness:
+    I:         -21.0 LUFS
+    Threshold: -31.4 LUFS
+
+  Loudness range:
+    LRA:         2.3 LU
+"""
+    assert commands.parse_loudness(stderr) == -21.0
+    assert commands.parse_loudness(stderr.replace("-21.0", "-70.0")) is None  # silence
+    assert commands.parse_loudness("no summary here") is None
+    apply = commands.loudness_apply_args("premix.wav", 7.0, "mix.wav.part")
+    chain = apply[apply.index("-af") + 1]
+    assert chain.startswith("volume=7.00dB,alimiter=limit=0.7943")
     premix = commands.premix_args("n.wav", 10.0, True, "premix.wav.part")
     graph = premix[premix.index("-filter_complex") + 1]
     assert "sidechaincompress" in graph and "atrim=0:10.000000" in graph
