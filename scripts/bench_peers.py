@@ -35,11 +35,11 @@ from typing import Any
 import msgspec
 
 from reelforge.cli import load_request
+from reelforge.generate import compose
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.plan import RenderPlan
 from reelforge.media.probe import MediaInfo, parse_probe_output
 from reelforge.models import Scene, Script
-from reelforge.generate import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_VENV = ROOT / ".venv-peers"

@@ -183,9 +183,7 @@ class SettingsUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True,
     max_upload_mb: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
-    max_document_mb: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
+    max_document_mb: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
     render_workers: Annotated[int, msgspec.Meta(ge=0, le=16)] | msgspec.UnsetType = msgspec.UNSET
     render_niceness: Annotated[int, msgspec.Meta(ge=0, le=19)] | msgspec.UnsetType = msgspec.UNSET
     providers: ProviderSettings | msgspec.UnsetType = msgspec.UNSET

@@ -231,6 +231,6 @@ class JobCancelled(Exception):
     """Raised inside a running job when the user cancelled it."""
 
 
-class StopForReview(Exception):  # noqa: N818 - a signal, not an error
+class StopForReview(Exception):
     """Raised by a job's run when it has done what was asked before a review (the script);
     the job waits in the `review` state until it is continued."""

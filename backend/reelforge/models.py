@@ -307,10 +307,10 @@ class SceneChanges(msgspec.Struct, rename="camel", forbid_unknown_fields=True, k
     title: SceneTitle | msgspec.UnsetType = msgspec.UNSET
     bullets: Bullets | msgspec.UnsetType = msgspec.UNSET
     layout: Layout | msgspec.UnsetType = msgspec.UNSET
-    figure: Figure | None | msgspec.UnsetType = msgspec.UNSET
-    quote: Quote | None | msgspec.UnsetType = msgspec.UNSET
-    visual: SceneVisual | None | msgspec.UnsetType = msgspec.UNSET
-    voice: VoiceOptions | None | msgspec.UnsetType = msgspec.UNSET
+    figure: Figure | msgspec.UnsetType | None = msgspec.UNSET
+    quote: Quote | msgspec.UnsetType | None = msgspec.UNSET
+    visual: SceneVisual | msgspec.UnsetType | None = msgspec.UNSET
+    voice: VoiceOptions | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class RegeneratePlan(msgspec.Struct, rename="camel", kw_only=True):

@@ -49,7 +49,7 @@ class PlanDefaults(_Part):
     density: Density | UnsetType = UNSET
     style: Style | UnsetType = UNSET
     aspect: Aspect | UnsetType = UNSET
-    stop_after: Literal["script"] | None | UnsetType = UNSET  # a template may always review
+    stop_after: Literal["script"] | UnsetType | None = UNSET  # a template may always review
 
 
 class VoiceDefaults(_Part):

@@ -39,7 +39,7 @@ def video_path(server: Server, client: httpx.Client, job: dict[str, Any]) -> Pat
     artifact = next(a for a in job["artifacts"] if a["kind"] == "video")
     stored = client.get(f"/api/jobs/{job['id']}/artifacts").json()
     assert any(a["id"] == artifact["id"] for a in stored)
-    return server.data_dir / "jobs" / job["id"] / "out" / "video.mp4"
+    return server.data_dir / "jobs" / str(job["id"]) / "out" / "video.mp4"
 
 
 def test_only_the_changed_scene_is_rebuilt(server: Server, tmp_path: Path) -> None:
