@@ -189,11 +189,11 @@ def test_apply_starts_a_job_with_the_template_under_the_overrides(server: Server
         assert request == job["request"]
         assert request["brief"] == {
             "topic": "how bees dance", "audience": "a general audience",
-            "goal": "hook and inform", "tone": "calm", "language": "en",
+            "goal": "hook and inform", "tone": "calm", "language": "en", "sources": [],
         }  # fmt: skip
         assert request["plan"] == {
             "targetDurationSec": 12.0, "pacing": "fast", "density": "sparse",
-            "style": "vibrant", "aspect": "9:16",
+            "style": "vibrant", "aspect": "9:16", "stopAfter": None,
         }  # fmt: skip
         assert request["voice"]["rate"] == 190
         assert request["render"] == {

@@ -709,7 +709,7 @@ def test_ffmpeg_crashing_mid_render(tmp_path: Path) -> None:
     wrapper = fake_ffmpeg(
         tmp_path / "ffmpeg",
         f'case "$*" in\n'
-        f'  *chunks/scene-*.part*) if [ -e "{flag}" ]; then\n'
+        f'  *chunks/*.mp4.part*) if [ -e "{flag}" ]; then\n'
         f"    (sleep 0.15; kill -SEGV $$) &\n"
         f"  fi ;;\n"
         f"esac\n"
