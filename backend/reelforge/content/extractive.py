@@ -132,7 +132,7 @@ class _Writer:
         candidates = first.sentences[:8]
         # On a very short target, the best opening sentence that fits the whole video.
         fitting = [s for s in candidates if _alone(s, self.spw) <= 1.15 * self.target]
-        self.top = max(fitting or candidates, key=lambda s: (s.score, -s.id))
+        self.top = max(fitting or candidates, key=lambda s: (s.score * _opener_bonus(s), -s.id))
         self.lead = self._lead()
 
     def _lead(self) -> list[str]:
@@ -236,6 +236,23 @@ class _Writer:
 
     def estimate(self, chosen: set[int]) -> float:
         return sum(d.seconds(self.spw) for d in self.drafts(chosen))
+
+
+# Words that lean on what came before: a sentence opening with one makes a poor first line.
+_ANAPHORIC = frozenset(
+    "also too but however it its this that these those they them there he she his her "
+    "another other such so then thus therefore yet instead still".split()
+)
+
+
+def _opener_bonus(s: Sentence) -> float:
+    """Weight for the video's first spoken sentence: the section's own first sentence is
+    usually its summary (the lead), and one that refers back ("The Sun pulls ... too") is not
+    a way to start."""
+    words = s.display.lower().replace(",", " ").split()
+    leaning = s.dangling or (bool(words) and (words[0] in _ANAPHORIC or "too" in words[:8]))
+    first = s.previous is None
+    return (1.6 if first else 1.0) * (0.4 if leaning else 1.0)
 
 
 def _alone(s: Sentence, spw: float) -> float:
