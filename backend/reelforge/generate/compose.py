@@ -1,8 +1,8 @@
 """Stage 4, compose: time every scene to its narration and build the render plan.
 
-Outputs: the narration track laid out on the video's frame grid, the mixed and loudness-
-normalised audio (music bed ducked under speech; gain and a limiter to -14 LUFS), captions as
-SRT, VTT and per-scene ASS, and `plan.json`, the value the render stage executes.
+Outputs: the narration track laid out on the video's frame grid (the render stage mixes it with
+the music, see `mix.py`), captions as SRT, VTT and per-scene ASS, and `plan.json`, the value the
+render stage executes.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from array import array
 
 import msgspec
 
-from reelforge.files import atomic_output
+from reelforge.generate import mix
 from reelforge.generate import visuals as visuals_stage
 from reelforge.generate import voice as voice_stage
 from reelforge.generate.context import StageContext, read_struct, write_atomic, write_struct
-from reelforge.media import commands
 from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
-from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.fonts import find_font, fonts_dir_for
 from reelforge.media.plan import (
     FADE_SEC,
@@ -39,9 +37,6 @@ from reelforge.models import JobRequest, output_size
 from reelforge.providers import espeak
 
 OUTPUT = "plan.json"
-NARRATION = "audio/narration.wav"
-PREMIX = "audio/premix.wav"
-MIX = "audio/mix.wav"
 SRT = "out/captions.srt"
 VTT = "out/captions.vtt"
 
@@ -119,7 +114,7 @@ def layout(
         fps=fps,
         encoding=encoding,
         chunks=chunks,
-        audio=MIX,
+        audio=mix.MIX,
         fonts_dir=fonts_dir if request.render.captions else None,
         concat_list="chunks/list.txt",
         output="out/video.mp4",
@@ -176,8 +171,8 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
     ctx.progress(0.05, "Timing scenes to the narration", None, None)
 
     samples = narration_samples(track, plan, ctx)
-    ctx.path(NARRATION).parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(espeak.write_wav, ctx.path(NARRATION), samples, track.sample_rate)
+    ctx.path(mix.NARRATION).parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(espeak.write_wav, ctx.path(mix.NARRATION), samples, track.sample_rate)
 
     write_atomic(ctx.path(SRT), to_srt(cues).encode())
     write_atomic(ctx.path(VTT), to_vtt(cues).encode())
@@ -186,56 +181,10 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             if not ctx.path(name).exists():
                 write_atomic(ctx.path(name), text.encode())
 
-    ctx.check_cancelled()
-    ctx.progress(0.2, "Mixing narration and music", None, None)
-    with atomic_output(ctx.path(PREMIX)) as part:
-        await run_ffmpeg(
-            ctx.ffmpeg,
-            commands.premix_args(NARRATION, plan.duration, request.render.music, str(part)),
-            cwd=ctx.workdir,
-            cancel=ctx.cancel,
-        )
-    ctx.progress(0.5, "Measuring loudness", None, None)
-    await normalise(ctx)
     write_struct(ctx.path(OUTPUT), plan)
     ctx.log(f"compose: {len(plan.chunks)} chunks, {plan.duration:.2f} s at {plan.fps} fps")
     ctx.progress(1.0, "Composition ready", None, None)
 
 
-TARGET_LUFS = commands.LOUDNESS_TARGET["I"]
-TOLERANCE_LU = 0.3
-
-
-async def _loudness(ctx: StageContext, name: str) -> float | None:
-    stderr = await run_ffmpeg(
-        ctx.ffmpeg, commands.loudness_measure_args(name), cwd=ctx.workdir, cancel=ctx.cancel
-    )
-    return commands.parse_loudness(stderr)
-
-
-async def normalise(ctx: StageContext) -> None:
-    """The premix brought to -14 LUFS: measured, gained and limited, measured again, and gained
-    once more by what the limiter took, so it lands within 0.3 LU of the target."""
-    measured = await _loudness(ctx, PREMIX)
-    if measured is None:
-        ctx.warn("the mix is silent; its loudness was left as it is")
-    gain = 0.0 if measured is None else TARGET_LUFS - measured
-    ctx.progress(0.75, "Normalising loudness to -14 LUFS", None, None)
-    for attempt in range(2):
-        with atomic_output(ctx.path(MIX)) as part:
-            await run_ffmpeg(
-                ctx.ffmpeg,
-                commands.loudness_apply_args(PREMIX, gain, str(part)),
-                cwd=ctx.workdir,
-                cancel=ctx.cancel,
-            )
-        if measured is None or attempt == 1:
-            return
-        result = await _loudness(ctx, MIX)
-        if result is None or abs(result - TARGET_LUFS) <= TOLERANCE_LU:
-            return
-        gain += TARGET_LUFS - result
-
-
 def outputs() -> list[str]:
-    return [OUTPUT, MIX, SRT, VTT]
+    return [OUTPUT, mix.NARRATION, SRT, VTT]

@@ -13,6 +13,7 @@ from pathlib import Path
 from reelforge.files import atomic_output
 from reelforge.generate import compose as compose_stage
 from reelforge.generate.context import StageContext, read_struct, write_atomic
+from reelforge.generate.mix import AUDIO, mix_audio
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.filtergraph import concat_list_entry
@@ -20,7 +21,6 @@ from reelforge.media.plan import RenderPlan
 from reelforge.models import JobRequest
 
 VIDEO = "out/video.mp4"
-AUDIO = "audio/mix.m4a"
 THUMBNAIL = "out/thumbnail.jpg"
 CHUNK_SHARE = 0.92  # of this stage's progress; the mux and thumbnail take the rest
 
@@ -71,21 +71,17 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
             finished += 1
             report()
 
-    async def encode_audio() -> None:
+    async def soundtrack() -> None:
         # In a worker slot like a chunk: when few scenes need rendering (a resumed job, a
-        # one-scene regeneration) it runs beside them instead of after them in the mux.
+        # one-scene regeneration) the audio is made beside them rather than before or after.
         async with limit:
             ctx.check_cancelled()
-            with atomic_output(ctx.path(AUDIO)) as part:
-                await run_ffmpeg(
-                    ctx.ffmpeg, commands.audio_args(plan, str(part)), cwd=ctx.workdir,
-                    cancel=ctx.cancel,
-                )  # fmt: skip
+            await mix_audio(plan, request.render.music, ctx)
 
     # Two scenes that look exactly alike share one file: render it once.
     first_of = {chunk.output: i for i, chunk in reversed(list(enumerate(plan.chunks)))}
     tasks = [asyncio.create_task(render_chunk(i)) for i in sorted(first_of.values())]
-    tasks.append(asyncio.create_task(encode_audio()))
+    tasks.append(asyncio.create_task(soundtrack()))
     try:
         await asyncio.gather(*tasks)
     except BaseException:
