@@ -10,7 +10,7 @@ from tests.fakes.ai_server import Behaviour, FakeAIServer
 
 from reelforge.models import Brief, Plan
 from reelforge.providers.base import ChatMessage, ProviderConfig, ProviderError
-from reelforge.providers.llm_script import split_sentences, target_words, write_script_with_llm
+from reelforge.providers.llm_script import target_words, write_script_with_llm
 from reelforge.providers.offline_writer import TITLE_MAX_CHARS, estimate_duration, scene_count
 from reelforge.providers.openai_compat import OpenAICompatible
 
@@ -54,25 +54,6 @@ class FakeLLM:
         if isinstance(answer, ProviderError):
             raise answer
         return answer
-
-
-def test_split_sentences() -> None:
-    text = (
-        'Dr. Smith paid $3.50 for it. Then, e.g. Paris! Is it "true?" Fig. 2 shows J. R. '
-        "Tolkien. The answer is no. U.S. rules apply. Last one"
-    )
-    assert split_sentences(text) == [
-        "Dr. Smith paid $3.50 for it.",
-        "Then, e.g. Paris!",
-        'Is it "true?"',
-        "Fig. 2 shows J. R. Tolkien.",
-        "The answer is no.",
-        "U.S. rules apply.",
-        "Last one",
-    ]
-    japanese = "空は青い。なぜでしょう\uff1f光です"
-    assert split_sentences(japanese) == ["空は青い。", "なぜでしょう\uff1f", "光です"]
-    assert split_sentences("  \n ") == []
 
 
 def test_target_words_leaves_room_for_pauses() -> None:
