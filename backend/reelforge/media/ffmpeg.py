@@ -137,6 +137,9 @@ async def run_ffmpeg(
         work: asyncio.Future[Any] = asyncio.gather(
             _read_progress(proc.stdout, on_progress), _read_tail(proc.stderr, tail), proc.wait()
         )
+        # When this run is itself cancelled (a shutdown) nobody awaits `work` any more: its
+        # outcome is taken here so asyncio does not log it as "never retrieved".
+        work.add_done_callback(_retrieved)
         if cancel is None:
             await work
         else:
@@ -158,6 +161,11 @@ async def run_ffmpeg(
     if proc.returncode != 0:
         raise ffmpeg_error(proc.returncode or -1, stderr)
     return stderr
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def ffmpeg_error(returncode: int, stderr: str) -> ReelforgeError:
