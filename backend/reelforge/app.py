@@ -99,6 +99,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         paths.ensure()
+        # A document upload is only a temporary file while it is parsed: any left by a killed
+        # server is garbage (documents live in the database).
+        for leftover in paths.documents.glob("*.upload*"):
+            leftover.unlink(missing_ok=True)
         db = await Database.open(paths.db)
         repo = Repository(db)
         hub = EventHub(repo)
