@@ -227,6 +227,13 @@ class ReelforgeError(Exception):
         return self.kind.status
 
 
+def invalid_field(field: str, message: str) -> ReelforgeError:
+    """A VALIDATION_FAILED naming one field, as a 422 problem lists it in `errors`."""
+    return ReelforgeError(
+        "VALIDATION_FAILED", f"{field}: {message}", errors=[{"field": field, "message": message}]
+    )
+
+
 class JobCancelled(Exception):
     """Raised inside a running job when the user cancelled it."""
 

@@ -15,7 +15,7 @@ from reelforge.api.editing_schemas import Description, Name, ProjectView, Strict
 from reelforge.api.jobs import job_view
 from reelforge.api.provider_headers import apply_headers, read_provider_headers
 from reelforge.api.schemas import Camel, Deleted, JobView
-from reelforge.errors import ReelforgeError
+from reelforge.errors import ReelforgeError, invalid_field
 from reelforge.models import JobProviders
 from reelforge.services import Services
 from reelforge.store.records import TemplateRecord
@@ -101,12 +101,6 @@ async def _template(services: Services, template_id: str) -> TemplateRecord:
     return template
 
 
-def _invalid(field: str, message: str) -> ReelforgeError:
-    return ReelforgeError(
-        "VALIDATION_FAILED", f"{field}: {message}", errors=[{"field": field, "message": message}]
-    )
-
-
 class TemplateController(Controller):
     path = "/api/templates"
     tags = ["templates"]
@@ -182,7 +176,7 @@ class TemplateController(Controller):
         given = data.job_fields()
         if isinstance(data.project_id, str):
             if given:
-                raise _invalid(
+                raise invalid_field(
                     "projectId",
                     f"give projectId alone or a job request, not both (got {', '.join(given)})",
                 )
@@ -190,7 +184,7 @@ class TemplateController(Controller):
             project = await services.timeline.project(data.project_id)
             return Response(ProjectView.of(project), status_code=HTTP_200_OK)
         if data.brief is msgspec.UNSET:
-            raise _invalid(
+            raise invalid_field(
                 "brief", "give brief.topic to start a job, or projectId to set a project's defaults"
             )
         job_request = apply(

@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from reelforge.content.sentences import split_sentences
-from reelforge.errors import ReelforgeError
+from reelforge.errors import ReelforgeError, invalid_field
 from reelforge.files import link_or_copy
 from reelforge.generate import script as script_stage
 from reelforge.generate.context import MediaLookup, read_struct, write_struct
@@ -196,24 +196,18 @@ class GenerationService:
             if scene.visual is not None:
                 found = await self.media(scene.visual.asset_id)
                 if found is None or found.kind not in ("image", "video"):
-                    raise _invalid(f"{field}.visual.assetId", "no image or clip with this id")
+                    raise invalid_field(f"{field}.visual.assetId", "no image or clip with this id")
                 if (
                     found.kind == "video"
                     and scene.visual.start is not None
                     and scene.visual.start >= found.duration
                 ):
-                    raise _invalid(
+                    raise invalid_field(
                         f"{field}.visual.start",
                         f"the clip is {found.duration:.2f} s long; start inside it",
                     )
             position, total = numbering or (n, len(scenes))
             await asyncio.to_thread(self.render_check, scene, size, position, total)
-
-
-def _invalid(field: str, message: str) -> ReelforgeError:
-    return ReelforgeError(
-        "VALIDATION_FAILED", f"{field}: {message}", errors=[{"field": field, "message": message}]
-    )
 
 
 def _request(job: JobRecord) -> JobRequest:

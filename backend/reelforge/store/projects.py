@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 import msgspec
 
-from reelforge.errors import ReelforgeError
+from reelforge.errors import ReelforgeError, invalid_field
 from reelforge.media.grade import Grade
 from reelforge.store.db import Database
 from reelforge.store.records import AssetRecord, ProjectRecord
@@ -133,10 +133,10 @@ class ProjectStore:
             if fields.get("fps", project.fps) != project.fps and await _one(
                 conn, "SELECT 1 FROM segments WHERE project_id = ? LIMIT 1", (project_id,)
             ):
-                raise _invalid("settings.fps", "the frame rate is fixed once clips are added")
+                raise invalid_field("settings.fps", "the frame rate is fixed once clips are added")
             for name in ("width", "height"):
                 if fields.get(name, 0) % 2:
-                    raise _invalid(f"settings.{name}", "must be even (H.264 needs it)")
+                    raise invalid_field(f"settings.{name}", "must be even (H.264 needs it)")
             await conn.execute(
                 f"UPDATE projects SET {columns} WHERE id = ?",  # noqa: S608 - names are ours
                 (*fields.values(), project_id),
@@ -356,12 +356,6 @@ def check_version(project: ProjectRecord, expected: int | None) -> None:
             f"the timeline is at version {project.current_version}, not {expected}",
             currentVersion=project.current_version,
         )
-
-
-def _invalid(field: str, message: str) -> ReelforgeError:
-    return ReelforgeError(
-        "VALIDATION_FAILED", f"{field}: {message}", errors=[{"field": field, "message": message}]
-    )
 
 
 def _segment_row(s: Segment) -> tuple[Any, ...]:
