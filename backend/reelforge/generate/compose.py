@@ -8,7 +8,6 @@ render stage executes.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import wave
 from array import array
 
@@ -17,7 +16,13 @@ import msgspec
 from reelforge.generate import mix
 from reelforge.generate import visuals as visuals_stage
 from reelforge.generate import voice as voice_stage
-from reelforge.generate.context import StageContext, read_struct, write_atomic, write_struct
+from reelforge.generate.context import (
+    StageContext,
+    content_key,
+    read_struct,
+    write_atomic,
+    write_struct,
+)
 from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
 from reelforge.media.fonts import find_font, fonts_dir_for
 from reelforge.media.plan import (
@@ -56,8 +61,7 @@ def reveal_frames(sentences: list[voice_stage.SentenceTiming], steps: int, fps: 
 
 def content_name(folder: str, value: object, suffix: str) -> str:
     """A file name made from what the file holds: equal inputs, equal names, reused."""
-    digest = hashlib.sha256(msgspec.json.encode(value)).hexdigest()[:24]
-    return f"{folder}/{digest}{suffix}"
+    return f"{folder}/{content_key(value)}{suffix}"
 
 
 def layout(

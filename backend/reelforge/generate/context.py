@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -95,6 +96,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def content_key(value: object) -> str:
+    """A name for a file made from `value` (anything msgspec encodes): equal inputs give the
+    same name, so a rerun, an edit or a regeneration finds what it can reuse."""
+    return hashlib.sha256(msgspec.json.encode(value)).hexdigest()[:24]
 
 
 def write_struct(path: Path, value: object) -> None:

@@ -24,7 +24,13 @@ import msgspec
 from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output, link_or_copy
 from reelforge.generate import script as script_stage
-from reelforge.generate.context import MediaFile, StageContext, read_struct, write_struct
+from reelforge.generate.context import (
+    MediaFile,
+    StageContext,
+    content_key,
+    read_struct,
+    write_struct,
+)
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.stills import StillUnreadable, save_fitted
@@ -59,10 +65,6 @@ def load_fonts() -> FontSet:
     return FontSet()
 
 
-def _key(*parts: object) -> str:
-    return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()[:24]
-
-
 def _link(source: Path, dest: Path) -> None:
     if not dest.exists():
         link_or_copy(source, dest)
@@ -92,9 +94,8 @@ async def _prepare_clip(
     start = min(scene.visual.start or 0.0, max(0.0, found.duration - 0.1))
     end = scene.visual.end if scene.visual.end is not None else found.duration
     end = max(start + 0.1, min(end, found.duration or end))
-    name = (
-        f"media/clip-{_key(found.asset_id, start, end, scene.visual.fit, width, height, fps)}.mp4"
-    )
+    key = content_key([found.asset_id, start, end, scene.visual.fit, width, height, fps])
+    name = f"media/clip-{key}.mp4"
     if not ctx.path(name).exists():
         with atomic_output(ctx.path(name)) as part:
             await run_ffmpeg(
@@ -120,7 +121,7 @@ async def _painted(
         f"{subject}. A {request.plan.style} style still for a video about "
         f"{request.brief.topic}; no text or letters in the image."
     )
-    path = ctx.path(f"visuals/painted-{_key(prompt, size)}.png")
+    path = ctx.path(f"visuals/painted-{content_key([prompt, size])}.png")
     if path.exists():  # a rerun keeps the picture it already has (written atomically)
         return path
 
@@ -164,7 +165,7 @@ async def _scene_visuals(
     shown = msgspec.structs.replace(scene, layout=layout_name)
     layout = layout_slide(shown, size, fonts, index=number - 1, total=total)
     image_id = _file_id(picture) if picture is not None else None
-    stem = _key(SLIDES_VERSION, layout, request.plan.style, number - 1, image_id, fit)
+    stem = content_key([SLIDES_VERSION, layout, request.plan.style, number - 1, image_id, fit])
     steps = [ctx.path(f"visuals/{stem}-step{k}.png") for k in range(layout.steps)]
     if not all(step.exists() for step in steps):
         steps = await asyncio.to_thread(

@@ -9,14 +9,13 @@ an edited script or a one-scene regeneration re-voices only what changed.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from array import array
 from collections.abc import Awaitable, Callable
 
 import msgspec
 
 from reelforge.generate import script as script_stage
-from reelforge.generate.context import StageContext, read_struct, write_struct
+from reelforge.generate.context import StageContext, content_key, read_struct, write_struct
 from reelforge.media.plan import SENTENCE_GAP_SEC
 from reelforge.models import JobRequest, Scene, Script, VoiceOptions
 from reelforge.providers import espeak
@@ -60,8 +59,7 @@ def scene_voice(request: JobRequest, scene: Scene) -> VoiceOptions:
 
 def audio_key(scene: Scene, opts: VoiceOptions, provider: str) -> str:
     """What a scene's audio depends on: its sentences, the voice and who speaks it."""
-    identity = msgspec.json.encode([scene.sentences, opts, provider])
-    return hashlib.sha256(identity).hexdigest()[:24]
+    return content_key([scene.sentences, opts, provider])
 
 
 async def _speaker(opts: VoiceOptions, ctx: StageContext) -> Callable[[str], Awaitable[Speech]]:
