@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -43,6 +44,7 @@ from reelforge.store.repository import Repository
 # What a regeneration starts from: every file the base made that is named by its content.
 REUSED_FOLDERS = ("voice", "visuals", "media", "captions", "chunks")
 REUSED_FILES = ("sources.json",)
+T = TypeVar("T")
 RenderCheck = Callable[[Scene, tuple[int, int], int, int], None]
 
 
@@ -87,6 +89,10 @@ class GenerationService:
 
     async def script(self, job_id: str) -> Script:
         await self.job(job_id)
+        return await self._written(job_id)
+
+    async def _written(self, job_id: str) -> Script:
+        """The script in a job's work dir (the job is known to exist)."""
         path = self.script_path(job_id)
         if not path.exists():
             raise ReelforgeError("JOB_STATE_CONFLICT", "the script has not been written yet")
@@ -102,7 +108,7 @@ class GenerationService:
                     f"job is {job.status}; the script can be edited while the job is in review "
                     "(plan.stopAfter: script); regenerate a scene of a finished video instead",
                 )
-            current = await self.script(job_id)
+            current = await self._written(job_id)
             if update.expected_version != current.version:
                 raise ReelforgeError(
                     "SCRIPT_CONFLICT",
@@ -119,11 +125,7 @@ class GenerationService:
     async def continue_job(self, job_id: str) -> JobRecord:
         """Render a job whose script waits in review."""
         job = await self.job(job_id)
-        request = _request(job)
-        go_on = msgspec.structs.replace(
-            request, plan=msgspec.structs.replace(request.plan, stop_after=None)
-        )
-        return await self.manager.continue_review(job_id, go_on)
+        return await self.manager.continue_review(job_id, _without_stop(_request(job)))
 
     # one scene of a finished video
 
@@ -138,7 +140,7 @@ class GenerationService:
                 f"job is a {base.kind} job, {base.status}; scenes are regenerated from a "
                 "completed video",
             )
-        script = await self.script(job_id)
+        script = await self._written(job_id)
         if not 0 <= index < len(script.scenes):
             raise ReelforgeError(
                 "SCENE_NOT_FOUND",
@@ -213,27 +215,30 @@ class GenerationService:
 def _request(job: JobRecord) -> JobRequest:
     if job.kind != "generate":
         raise ReelforgeError("JOB_STATE_CONFLICT", f"a {job.kind} job has no script to review")
+    return _stored(job, JobRequest)
+
+
+def _stored(job: JobRecord, shape: type[T]) -> T:
     try:
-        return msgspec.convert(job.request, JobRequest)
+        return msgspec.convert(job.request, shape)
     except msgspec.ValidationError as exc:
         raise ReelforgeError(
             "VALIDATION_FAILED", f"the job's stored request is no longer valid: {exc}"
         ) from None
+
+
+def _without_stop(request: JobRequest) -> JobRequest:
+    """The request run to its end: no stop after the script."""
+    return msgspec.structs.replace(
+        request, plan=msgspec.structs.replace(request.plan, stop_after=None)
+    )
 
 
 def _base_request(job: JobRecord) -> JobRequest:
     """The request a revision renders with: the first video's own."""
-    try:
-        if job.kind == "regenerate":
-            return msgspec.convert(job.request, RegeneratePlan).request
-        request = msgspec.convert(job.request, JobRequest)
-    except msgspec.ValidationError as exc:
-        raise ReelforgeError(
-            "VALIDATION_FAILED", f"the job's stored request is no longer valid: {exc}"
-        ) from None
-    return msgspec.structs.replace(
-        request, plan=msgspec.structs.replace(request.plan, stop_after=None)
-    )
+    if job.kind == "regenerate":
+        return _stored(job, RegeneratePlan).request
+    return _without_stop(_stored(job, JobRequest))
 
 
 def _sentences(narration: str) -> list[str]:
