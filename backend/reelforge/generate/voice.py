@@ -24,10 +24,22 @@ from reelforge.providers.base import TTS, Speech
 OUTPUT = "voice/track.json"
 
 
+class WordTiming(msgspec.Struct, kw_only=True):
+    """When one word is spoken, in seconds from the start of its scene's audio (as reported by
+    the speech engine: Piper's phoneme durations or espeak-ng's word events)."""
+
+    text: str
+    start: float
+    end: float
+
+
 class SentenceTiming(msgspec.Struct, kw_only=True):
     text: str
     start: float
     end: float
+    # Every word of `text` in order, monotonic, inside [start, end]. Empty only for speech
+    # from a cloud provider that reports no timings and for scenes voiced before word timings.
+    words: list[WordTiming] = msgspec.field(default_factory=list)
 
 
 class SceneAudio(msgspec.Struct, kw_only=True):
