@@ -253,6 +253,7 @@ async def render(
         cache_dir=paths.cache,
         cancel=cancel,
         warn=warn,
+        voices_dir=paths.voices,
     )
     script = workdir / script_stage.OUTPUT
     try:

@@ -49,6 +49,11 @@ class Paths:
     def documents(self) -> Path:
         return self.root / "documents"
 
+    @property
+    def voices(self) -> Path:
+        """Piper voices the user imported, one folder each."""
+        return self.root / "voices"
+
     def media_home(self, project_id: str | None) -> Path:
         """Where an asset's files live: its project's folder, or the library's."""
         return self.project_dir(project_id) if project_id is not None else self.library

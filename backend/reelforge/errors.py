@@ -79,6 +79,20 @@ CATALOGUE: dict[str, ErrorKind] = {
     "VOICE_NOT_FOUND": ErrorKind(
         422, "Unknown voice", "Pick a voice from `reelforge doctor` or GET /api/voices."
     ),
+    "VOICE_INVALID": ErrorKind(
+        422,
+        "Not a usable Piper voice",
+        "Import a Piper voice as its .onnx model together with its .onnx.json config, both "
+        "complete and unchanged from the download (`reason` says what is wrong with this one).",
+    ),
+    "VOICE_EXISTS": ErrorKind(
+        409,
+        "A voice with this name exists",
+        "Import it under another `name`, or delete the old one.",
+    ),
+    "VOICE_BUILTIN": ErrorKind(
+        409, "Built-in voices cannot be deleted", "Only voices you imported can be deleted."
+    ),
     "DISK_FULL": ErrorKind(
         507, "Not enough disk space", "Free some disk space, then retry the job."
     ),
@@ -199,6 +213,11 @@ WARNINGS: dict[str, WarningKind] = {
     "SOURCE_TOO_SHORT": WarningKind(
         "The sources are shorter than the video",
         "Add more source material, or ask for a shorter video.",
+    ),
+    "VOICE_FALLBACK": WarningKind(
+        "The neural voice could not be used; espeak-ng read the narration",
+        "Check the voice in GET /api/voices (re-import it if it was imported), or pick another "
+        "voice, then regenerate the affected scenes.",
     ),
     "LLM_FALLBACK": WarningKind(
         "The language model failed; the offline writer wrote the script",

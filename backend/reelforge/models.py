@@ -111,11 +111,14 @@ def check_roles(choices: object) -> None:
 
 
 class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
-    """Narration voice. `rate` is words per minute, `pitch` 0-100 (espeak-ng's scale).
+    """Narration voice. `rate` is words per minute at 175 = the voice's own pace, `pitch` 0-100
+    (50 = the voice's own).
 
-    `provider` names the TTS provider (`providers.tts` wins when both are given); `voice` is an
-    espeak-ng voice for espeak, else the provider's own voice name (OpenAI "alloy", an
-    ElevenLabs voice id...).
+    `voice` is a voice id from GET /api/voices (`piper:en_US-joe-medium`, `espeak:gmw/en-US`),
+    `auto` (the default: the best offline voice for the brief's language, the bundled Piper
+    voice for English), a bare espeak-ng spec (`en-us+f3`), or, with a cloud `provider`, that
+    provider's own voice name (OpenAI "alloy", an ElevenLabs voice id...). `provider` names the
+    TTS provider (`providers.tts` wins when both are given); "espeak" means the offline voices.
     """
 
     provider: ProviderName = "espeak"
@@ -126,7 +129,7 @@ class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, k
         if not plays(self.provider, "tts"):
             raise ValueError(f"{self.provider!r} is not a known tts provider")
 
-    voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/-]{1,40}$")] = "en-us"
+    voice: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_+/:.-]{1,60}$")] = "auto"
     rate: Annotated[int, msgspec.Meta(ge=80, le=400)] = 175
     pitch: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50
 

@@ -15,6 +15,7 @@ import msgspec
 from reelforge.errors import JobCancelled
 from reelforge.files import atomic_output
 from reelforge.providers.chain import Session, offline_session
+from reelforge.providers.voices import VoiceLibrary
 
 # (fraction of this stage done 0..1, message, current item, total items)
 StageProgress = Callable[[float, str, int | None, int | None], None]
@@ -80,6 +81,10 @@ class StageContext:
     workers: int = field(default_factory=render_workers)
     ai: Session = field(default_factory=offline_session)  # the job's AI providers
     media: MediaLookup = no_media  # finds the user's images and clips by asset id
+    voices_dir: Path | None = None  # the data dir's imported voices (None: built-in ones only)
+
+    def voice_library(self) -> VoiceLibrary:
+        return VoiceLibrary(self.voices_dir, self.cache_dir)
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

@@ -338,6 +338,7 @@ class JobManager:
                 workers=render_workers(settings.render_workers),
                 ai=await self._session(job, kind, request, key, progress.warn),
                 media=self.media,
+                voices_dir=self.paths.voices,
             )
             try:
                 outputs = await kind.run(request, ctx, progress.report)

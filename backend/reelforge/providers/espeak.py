@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import sys
 import threading
 import unicodedata
@@ -27,10 +28,23 @@ from typing import Any
 from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output
 
-__all__ = ["Speech", "VoiceInfo", "list_voices", "silence", "synthesize", "write_wav"]
+__all__ = [
+    "Clause",
+    "Speech",
+    "VoiceInfo",
+    "WordSpan",
+    "list_voices",
+    "phonemize",
+    "silence",
+    "synthesize",
+    "write_wav",
+]
 
 # Constants from espeak-ng's speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
+_EVENT_WORD = 1
+_PHONEMES_IPA = 0x02
+_TEXT_MODE_UTF8 = 1
 _INITIALIZE_DONT_EXIT = 0x8000  # without it a broken data dir makes espeak-ng call exit()
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
@@ -44,6 +58,15 @@ _LOCK = threading.Lock()
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause as espeak-ng phonemises it: each word of the text with its IPA phonemes (empty
+    for a word espeak-ng does not speak, like a lone dash) and the punctuation that ends it."""
+
+    words: tuple[tuple[str, str], ...]
+    terminator: str
 
 
 class _EspeakVoice(ctypes.Structure):
@@ -62,6 +85,21 @@ class _EspeakVoice(ctypes.Structure):
     ]
 
 
+class _EspeakEvent(ctypes.Structure):
+    """`espeak_EVENT`: what the synth callback is told besides the audio (words, sentences)."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # 1-based, in characters of the input
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),  # milliseconds from the start of the synthesis
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),  # a union of int, const char* and char[8]
+    ]
+
+
 @dataclass(frozen=True)
 class VoiceInfo:
     """One installed voice.
@@ -77,11 +115,25 @@ class VoiceInfo:
 
 
 @dataclass(frozen=True)
+class WordSpan:
+    """When one word of the spoken text is heard, in seconds from the start of the speech."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Speech:
-    """Synthesised narration: signed 16-bit mono samples at `sample_rate`."""
+    """Synthesised narration: signed 16-bit mono samples at `sample_rate`.
+
+    `words` are the text's words (whitespace-separated, in order) with the times the engine
+    reported for them; empty when the engine reports none (a cloud voice).
+    """
 
     samples: array[int]
     sample_rate: int
+    words: tuple[WordSpan, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -127,6 +179,12 @@ class _Engine:
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.argtypes = []
         lib.espeak_Synchronize.restype = ctypes.c_int
+        lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_void_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
 
         # espeak-ng wants the directory that *contains* espeak-ng-data.
         data_parent = os.path.dirname(espeakng_loader.get_data_path())
@@ -138,6 +196,7 @@ class _Engine:
         self.lib = lib
         self.sample_rate = int(rate)
         self.buffer: array[int] = array("h")
+        self.word_events: list[tuple[int, int]] = []  # (1-based text position, milliseconds)
         # Keep the callback object alive for as long as the library may call it.
         self.callback = _SynthCallback(self._collect)
         lib.espeak_SetSynthCallback(self.callback)
@@ -146,9 +205,16 @@ class _Engine:
         spec.languages = ctypes.cast(ctypes.c_char_p(b"variant"), ctypes.c_void_p)
         self.variants = self._list(spec)
 
-    def _collect(self, wav: Any, count: int, _events: Any) -> int:
+    def _collect(self, wav: Any, count: int, events: Any) -> int:
         if wav and count > 0:
             self.buffer.extend(wav[:count])
+        if events:
+            event = ctypes.cast(events, ctypes.POINTER(_EspeakEvent))
+            i = 0
+            while event[i].type != 0:  # espeakEVENT_LIST_TERMINATED
+                if event[i].type == _EVENT_WORD:
+                    self.word_events.append((event[i].text_position, event[i].audio_position))
+                i += 1
         return 0  # 0 = keep going
 
     def _list(self, spec: _EspeakVoice | None) -> list[_Voice]:
@@ -324,15 +390,132 @@ def synthesize(text: str, *, voice: str, rate: int, pitch: int) -> Speech:
         data = clean.encode("utf-8") + b"\0"
         buf = ctypes.create_string_buffer(data, len(data))
         engine.buffer = array("h")
+        engine.word_events = []
         try:
             status = lib.espeak_Synth(buf, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
             sync = lib.espeak_Synchronize()
-            samples = engine.buffer
+            samples, events = engine.buffer, engine.word_events
         finally:
             engine.buffer = array("h")
+            engine.word_events = []
         if status != _EE_OK or sync != _EE_OK:
             raise ReelforgeError("VOICE_FAILED", f"espeak-ng synthesis failed (code {status})")
-        return Speech(samples=samples, sample_rate=engine.sample_rate)
+        duration = len(samples) / engine.sample_rate
+        return Speech(
+            samples=samples,
+            sample_rate=engine.sample_rate,
+            words=_word_spans(clean, events, duration),
+        )
+
+
+def _tokens(text: str) -> list[tuple[int, str]]:
+    """The whitespace-separated words of `text` with their character offsets."""
+    out: list[tuple[int, str]] = []
+    start = None
+    for i, char in enumerate(text + " "):
+        if char.isspace():
+            if start is not None:
+                out.append((start, text[start:i]))
+                start = None
+        elif start is None:
+            start = i
+    return out
+
+
+def _word_spans(text: str, events: list[tuple[int, int]], duration: float) -> tuple[WordSpan, ...]:
+    """espeak-ng's word events mapped onto the text's words.
+
+    An event's text position (1-based) falls inside the word it starts; a word gets the first
+    event inside it. A word ends where the next one starts, the last at the end of speech.
+    """
+    tokens = _tokens(text)
+    starts: list[float | None] = [None] * len(tokens)
+    k = 0
+    for position, millis in sorted(events):
+        offset = position - 1
+        while k + 1 < len(tokens) and tokens[k + 1][0] <= offset:
+            k += 1
+        if tokens and starts[k] is None:
+            starts[k] = min(max(0.0, millis / 1000), duration)
+    # A word with no event of its own (not spoken) takes the start of the next spoken one, so
+    # it has no length and the word before it keeps its whole sound.
+    filled: list[float] = []
+    following = duration
+    for start in reversed(starts):
+        following = min(following, start if start is not None else following)
+        filled.append(following)
+    filled.reverse()
+    spans: list[WordSpan] = []
+    for n, (_, word) in enumerate(tokens):
+        end = filled[n + 1] if n + 1 < len(filled) else duration
+        spans.append(WordSpan(text=word, start=filled[n], end=max(filled[n], end)))
+    return tuple(spans)
+
+
+_TERMINATORS = ".,;:!?"
+_CLOSERS = "\"')]}\u201d\u2019"  # closing quotes and brackets after a clause's punctuation
+_FLAGS = re.compile(r"\([^)]*\)")  # "(fr)...(en)": espeak-ng's language-switch marks
+
+
+def _clauses(text: str) -> list[tuple[list[str], str]]:
+    """Split a text into clauses at punctuation that ends a word: (words, terminator)."""
+    clauses: list[tuple[list[str], str]] = []
+    words: list[str] = []
+    for _, word in _tokens(text):
+        words.append(word)
+        stripped = word.rstrip(_CLOSERS)
+        if stripped and stripped[-1] in _TERMINATORS:
+            clauses.append((words, stripped[-1]))
+            words = []
+    if words:
+        clauses.append((words, ""))
+    return clauses
+
+
+def _to_phonemes(engine: _Engine, text: str) -> list[str]:
+    """espeak-ng's IPA for `text`, one string per clause it found (caller holds `_LOCK`)."""
+    data = text.encode("utf-8") + b"\0"
+    buf = ctypes.create_string_buffer(data, len(data))
+    pointer = ctypes.c_void_p(ctypes.addressof(buf))
+    out: list[str] = []
+    while pointer.value:
+        raw = engine.lib.espeak_TextToPhonemes(
+            ctypes.byref(pointer), _TEXT_MODE_UTF8, _PHONEMES_IPA
+        )
+        if raw:
+            out.append(_FLAGS.sub("", raw.decode("utf-8", "replace")).strip())
+    return out
+
+
+def phonemize(text: str, *, voice: str) -> list[Clause]:
+    """The text's clauses, each word with its IPA phonemes as espeak-ng says them with `voice`.
+
+    A clause is phonemised whole (so a word's pronunciation sees its neighbours); when
+    espeak-ng's words do not line up one to one with the text's (it reads "1990" as two), each
+    word of that clause is phonemised alone, so every phoneme still belongs to its word.
+    """
+    clean = _clean(text)
+    with _LOCK:
+        engine = _get_engine()
+        ident = _resolve(engine, voice)
+        if ident is None or engine.lib.espeak_SetVoiceByName(ident.encode("utf-8")) != _EE_OK:
+            raise ReelforgeError(
+                "VOICE_NOT_FOUND", f"no espeak-ng voice named {voice!r}", voice=voice
+            )
+        result: list[Clause] = []
+        for words, terminator in _clauses(clean):
+            spoken = " ".join(_to_phonemes(engine, " ".join(words))).split()
+            # Whole-clause phonemes line up with the words only when every word is a plain
+            # word: a number may be read as several, a lone dash as none.
+            plain = all(
+                any(c.isalpha() for c in w) and not any(c.isdigit() for c in w) for w in words
+            )
+            if plain and len(spoken) == len(words):
+                pairs = tuple(zip(words, spoken, strict=True))
+            else:
+                pairs = tuple((w, " ".join(_to_phonemes(engine, w))) for w in words)
+            result.append(Clause(words=pairs, terminator=terminator))
+        return result
 
 
 def silence(seconds: float, sample_rate: int) -> array[int]:
