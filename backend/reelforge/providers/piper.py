@@ -1,122 +1,77 @@
-"""Local neural text-to-speech through the Piper executable.
+"""Piper as a TTS provider: `voice.provider: "piper"` (or `providers.tts`), run in-process.
 
-Piper runs as a child process per sentence (`--output_raw`: text on stdin, raw s16le mono on
-stdout), started from an argument list, never a shell, so no text can become a command. The
-sample rate is not in the raw stream: it comes from the voice's `<model>.onnx.json`, as Piper
-itself reads it. A cancelled or timed-out call kills the process, so no orphan keeps speaking.
+No executable is needed any more: the voice runs through onnxruntime in this process
+(`piper_model.py`). The voice is the model file named by the provider's `voiceModel` option
+(its `.onnx.json` beside it), or the bundled Piper voice when none is set. When the model
+cannot be loaded the call fails as a `config` error, so the fallback chain hands the sentence
+to the offline voices with a warning.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
+import time
 from pathlib import Path
 
-from reelforge.media.ffmpeg import stop
+from reelforge.config import Paths, resolve_data_dir
+from reelforge.providers import piper_model
 from reelforge.providers.base import Check, ProviderConfig, ProviderError
-from reelforge.providers.elevenlabs import pcm_speech
 from reelforge.providers.espeak import Speech
+from reelforge.providers.voices import builtin_piper_voices
 
-__all__ = ["DEFAULT_EXECUTABLE", "DEFAULT_SAMPLE_RATE", "Piper", "voice_sample_rate"]
-
-DEFAULT_EXECUTABLE = "piper"
-DEFAULT_SAMPLE_RATE = 22050
-BASE_SPEECH_RATE = 175  # words per minute read at length scale 1.0
-_STDERR_CHARS = 200
-
-
-def voice_sample_rate(model: Path) -> int:
-    """`audio.sample_rate` from the voice's `<model>.onnx.json`; 22050 if it has none."""
-    config = model.with_name(model.name + ".json")
-    if not config.is_file():
-        return DEFAULT_SAMPLE_RATE
-    try:
-        rate = json.loads(config.read_text(encoding="utf-8")).get("audio", {}).get("sample_rate")
-    except (OSError, ValueError, AttributeError):
-        return DEFAULT_SAMPLE_RATE
-    return rate if isinstance(rate, int) and 8000 <= rate <= 192000 else DEFAULT_SAMPLE_RATE
+__all__ = ["Piper"]
 
 
 class Piper:
-    """TTS through `config.options["executable"]` (default `piper` on PATH) and the voice model
-    `config.options["voiceModel"]` (an .onnx file). The `voice` argument is not used: a Piper
-    voice is its model file."""
+    """TTS with a Piper voice model. The `voice` argument is not used: the model is the voice."""
 
-    def __init__(self, config: ProviderConfig) -> None:
+    def __init__(self, config: ProviderConfig, cache_dir: Path | None = None) -> None:
         self.config = config
         self.name = config.name
-        voice_model = config.options.get("voiceModel")
-        self.model = config.model or (Path(voice_model).stem if voice_model else "piper")
-
-    def _executable(self) -> str | None:
-        return shutil.which(self.config.options.get("executable") or DEFAULT_EXECUTABLE)
+        # Where the model's copy with its duration output goes (see piper_model).
+        self.cache_dir = cache_dir or Paths(resolve_data_dir()).cache
+        model = self._voice_model()
+        self.model = config.model or (model.name.removesuffix(".onnx") if model else "piper")
 
     def _voice_model(self) -> Path | None:
         value = self.config.options.get("voiceModel")
-        return Path(value).expanduser() if value else None
+        if value:
+            return Path(value).expanduser()
+        bundled = builtin_piper_voices()
+        return bundled[0].model if bundled else None
 
-    def _ready(self) -> tuple[str, Path]:
-        exe = self._executable()
-        if exe is None:
-            raise ProviderError(self.name, "the Piper executable was not found", kind="config")
+    def _files(self) -> tuple[Path, Path]:
         model = self._voice_model()
         if model is None:
             raise ProviderError(self.name, "no Piper voice model is set", kind="config")
         if not model.is_file():
             raise ProviderError(self.name, f"voice model {model.name} not found", kind="config")
-        return exe, model
+        return model, model.with_name(model.name + ".json")
+
+    def _speak(self, text: str, rate: int) -> Speech:
+        model, config = self._files()
+        try:
+            return piper_model.speak(
+                text, model=model, config=config, cache_dir=self.cache_dir, rate=rate
+            )
+        except piper_model.InvalidVoice as exc:
+            raise ProviderError(self.name, exc.detail, kind="config") from None
 
     async def synthesize(self, text: str, *, voice: str | None, rate: int) -> Speech:
-        exe, model = self._ready()
-        length_scale = BASE_SPEECH_RATE / max(1, rate)
-        args = [exe, "--model", str(model), "--output_raw", "--length_scale", f"{length_scale:.3f}"]
-        # Piper speaks each stdin line as an utterance: one sentence, one line.
-        line = " ".join(text.split()).encode("utf-8") + b"\n"
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *args,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise ProviderError(self.name, f"cannot start Piper: {reason}", kind="config") from None
-        try:
-            async with asyncio.timeout(self.config.timeout_sec):
-                stdout, stderr = await proc.communicate(line)
-        except TimeoutError:
-            raise ProviderError(
-                self.name, f"Piper took longer than {self.config.timeout_sec:g} s", kind="timeout"
-            ) from None
-        finally:
-            await stop(proc)  # cancelled or timed out: stop it; in any case reap it
-        if proc.returncode != 0:
-            words = " ".join(stderr.decode("utf-8", "replace").split())[-_STDERR_CHARS:]
-            message = f"Piper exited with status {proc.returncode}: {words}"
-            raise ProviderError(self.name, message, kind="unavailable")
-        return pcm_speech(stdout, voice_sample_rate(model), provider=self.name)
+        return await asyncio.to_thread(self._speak, text, rate)
 
     async def check(self) -> Check:
-        """The executable is found and the voice model file is there; nothing is run."""
-        exe = self._executable()
-        model = self._voice_model()
-        present = model is not None and model.is_file()
-        if exe is None:
-            detail = "the Piper executable was not found"
-        elif model is None:
-            detail = "no Piper voice model is set"
-        elif not present:
-            detail = f"voice model {model.name} not found"
-        else:
-            detail = "ready"
+        """The voice model loads and speaks a word."""
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(self._speak, "Ready.", 175)
+        except ProviderError as exc:
+            return Check(
+                provider=self.name, reachable=False, authenticated=None, model_available=False,
+                model=self.model, latency_ms=None, detail=exc.message,
+            )  # fmt: skip
         return Check(
-            provider=self.name,
-            reachable=exe is not None,
-            authenticated=None,
-            model_available=present,
-            model=self.model,
-            latency_ms=None,
-            detail=detail,
-        )
+            provider=self.name, reachable=True, authenticated=None, model_available=True,
+            model=self.model, latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            detail="ready",
+        )  # fmt: skip

@@ -44,6 +44,7 @@ from reelforge.providers.espeak import Speech, WordSpan
 __all__ = [
     "IDLE_SEC",
     "InvalidVoice",
+    "discard_copy",
     "PiperConfig",
     "forget",
     "load_config",
@@ -269,23 +270,40 @@ def _write_patched(model: Path, target: Path) -> None:
             os.fsync(out.fileno())
 
 
+def _copy_path(model: Path, cache_dir: Path) -> Path:
+    """Where the copy of `model` goes, named by what it holds (its size, its first and last
+    megabyte): a renamed or moved model finds its copy again."""
+    with model.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(1 << 20)
+        handle.seek(max(0, size - (1 << 20)))
+        tail = handle.read(1 << 20)
+    digest = hashlib.sha256(str(size).encode() + head + tail).hexdigest()[:24]
+    return cache_dir / "voices" / f"{digest}.onnx"
+
+
 def patched_model(model: Path, cache_dir: Path) -> Path:
-    """The model with its duration output, made once per model file (named by its identity)."""
+    """The model with its duration output, made once per model."""
     try:
-        stat = model.stat()
+        target = _copy_path(model, cache_dir)
     except FileNotFoundError:
         raise InvalidVoice("model-missing", f"the voice model {model.name} is missing") from None
-    identity = f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
-    target = cache_dir / "voices" / f"{hashlib.sha256(identity).hexdigest()[:24]}.onnx"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             _write_patched(model, target)
         except ValueError as exc:  # mmap of an empty file
-            raise InvalidVoice(
-                "truncated", f"the voice model is empty or unreadable: {exc}"
-            ) from None
+            detail = f"the voice model is empty or unreadable: {exc}"
+            raise InvalidVoice("truncated", detail) from None
     return target
+
+
+def discard_copy(model: Path, cache_dir: Path) -> None:
+    """Delete the cached copy of a model that is going away."""
+    try:
+        _copy_path(model, cache_dir).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 # --- loaded models -----------------------------------------------------------------------------

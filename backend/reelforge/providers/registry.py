@@ -127,7 +127,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
         ),
         ProviderInfo(
             "piper", "Piper (local voice)", ("tts",), "local", False,
-            None, {"tts": "piper"}, options=("executable", "voiceModel"), http=False,
+            None, {"tts": "piper"}, options=("voiceModel",), http=False,
             factory=_piper,
         ),
     )

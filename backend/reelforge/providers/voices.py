@@ -269,6 +269,8 @@ class VoiceLibrary:
             target = self.imported_dir / label
             staging.rename(target)
         except BaseException:
+            if (staging / "model.onnx").is_file():
+                piper_model.discard_copy(staging / "model.onnx", self.cache_dir)
             shutil.rmtree(staging, ignore_errors=True)
             raise
         found = self.get(f"piper:{label}")
@@ -284,6 +286,7 @@ class VoiceLibrary:
                 "VOICE_BUILTIN", f"{voice_id} is built in and cannot be deleted", voice=voice_id
             )
         piper_model.forget(voice.model)
+        piper_model.discard_copy(voice.model, self.cache_dir)
         folder = voice.model.parent
         trash = folder.with_name(f".deleted-{uuid.uuid4().hex}")
         folder.rename(trash)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reelforge.errors import ReelforgeError
+from reelforge.providers import espeak
 from reelforge.providers.espeak import Speech, list_voices, silence, synthesize, write_wav
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
@@ -165,3 +166,24 @@ def test_write_wav_replaces_an_existing_file(tmp_path: Path) -> None:
         assert wav.getframerate() == 16000
         assert wav.getnframes() == 8000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"]
+
+
+def test_word_events_time_every_word_in_order() -> None:
+    text = "Tides rise twice a day — in 1990 too."
+    speech = espeak.synthesize(text, voice="en-us", rate=175, pitch=50)
+    assert [w.text for w in speech.words] == text.split()
+    starts = [w.start for w in speech.words]
+    assert starts == sorted(starts) and speech.words[-1].end == pytest.approx(speech.duration)
+    dash = speech.words[5]
+    assert dash.start == dash.end  # not spoken
+    assert speech.words[1].start > 0.1
+
+
+def test_phonemize_keeps_each_word_with_its_phonemes() -> None:
+    clauses = espeak.phonemize("The sea rises, slowly — in 1990.", voice="en-us")
+    assert [c.terminator for c in clauses] == [",", "."]
+    words = [w for c in clauses for w, _ in c.words]
+    assert words == ["The", "sea", "rises,", "slowly", "—", "in", "1990."]
+    phonemes = dict(w for c in clauses for w in c.words)
+    assert phonemes["sea"] == "sˈiː" and phonemes["—"] == ""
+    assert "nˈaɪntiːn" in phonemes["1990."]
