@@ -78,7 +78,7 @@ class Plan(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=T
 
 ProviderName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
 ModelId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
-CaptionStyle = Literal["outline", "boxed"]
+CaptionStyle = Literal["outline", "boxed", "karaoke", "pop"]
 
 
 class ProviderChoice(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):

@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -47,10 +47,14 @@ __all__ = [
     "Font",
     "ass_font_runs",
     "bundled",
+    "caption_font",
+    "caption_runs",
     "cjk_face",
     "coverage",
+    "em_pixels",
     "find_font",
     "font_runs",
+    "run_scale",
 ]
 
 FALLBACK_FAMILY = "Aileron"
@@ -494,7 +498,34 @@ def fonts_dir_for(font: Font, ass_texts: Sequence[str]) -> Path:
     return lighter
 
 
-def ass_font_runs(text: str, family: str) -> str:
+def caption_font(family: str) -> Font | None:
+    """The caption font `find_font` handed out under this family name (None for any other)."""
+    return _FAMILIES.get(family.replace(",", " "))
+
+
+Choice = tuple[Path, int, str]  # a font file, the face in it, and the family libass knows
+
+
+def caption_runs(text: str, font: Font) -> list[tuple[Choice, str]]:
+    """`text` as runs, each with the face libass draws it in: the caption font, or the first
+    bundled fallback that has the run (CJK in the regional face the text calls for).
+
+    `ass_font_runs` writes these runs' font switches and `captions` measures line widths with
+    them, so what is measured is what libass draws.
+    """
+    primary = (font.path, 0, font.family.replace(",", " "))
+    cjk = cjk_face(text)
+    choices = [primary] + [
+        fb for fb in font.fallbacks if not fb[2].startswith("Noto Sans CJK") or fb[1] == cjk
+    ]
+
+    def covers(choice: Choice, char: str) -> bool:
+        return ord(char) in coverage(choice[0], choice[1])
+
+    return [(primary if c is None else c, run) for c, run in font_runs(text, choices, covers)]
+
+
+def ass_font_runs(text: str, family: str, tags: Mapping[int, str] | None = None) -> str:
     """ASS dialogue text with `{\\fn<family>}` switches around the runs the caption font lacks.
 
     `text` must already be escaped (`captions.ass_text`: no braces or backslashes left).
@@ -502,32 +533,45 @@ def ass_font_runs(text: str, family: str) -> str:
     in the first bundled fallback that can (CJK in the regional face the text calls for),
     scaled to the caption font's em (see `_ass_height`), and the style's font is named again
     where the text returns to it. Characters no font has are left to libass.
-    Text for a family `find_font` did not hand out is returned unchanged.
+    `tags` are override blocks or `\\N` breaks to put before the character at each offset of
+    `text` (or after it, at `len(text)`): they never land inside a font switch.
+    Text for a family `find_font` did not hand out gets its tags but no switches.
     """
-    font = _FAMILIES.get(family)
+    tags = tags or {}
+    font = caption_font(family)
     if font is None or not text:
-        return text
-    primary = (font.path, 0, family)
-    cjk = cjk_face(text)
-    choices = [primary] + [
-        fb for fb in font.fallbacks if not fb[2].startswith("Noto Sans CJK") or fb[1] == cjk
-    ]
-
-    def covers(choice: tuple[Path, int, str], char: str) -> bool:
-        return ord(char) in coverage(choice[0], choice[1])
-
-    base = _ass_height(font.path, 0)
+        runs: list[tuple[Choice | None, str]] = [(None, text)]
+        primary: Choice | None = None
+    else:
+        runs = list(caption_runs(text, font))
+        primary = (font.path, 0, font.family.replace(",", " "))
     parts: list[str] = []
     current = primary
-    for choice, run in font_runs(text, choices, covers):
-        wanted = primary if choice is None else choice
-        if wanted != current:
-            scale = round(100 * _ass_height(wanted[0], wanted[1]) / base)
-            scale = 100 if abs(scale - 100) <= 3 else scale
-            parts.append(f"{{\\fn{wanted[2]}\\fscx{scale}\\fscy{scale}}}")
-            current = wanted
-        parts.append(run)
+    offset = 0
+    for choice, run in runs:
+        if font is not None and choice is not None and choice != current:
+            scale = run_scale(choice, font)
+            parts.append(f"{{\\fn{choice[2]}\\fscx{scale}\\fscy{scale}}}")
+            current = choice
+        for index, char in enumerate(run, start=offset):
+            parts.append(tags.get(index, ""))
+            parts.append(char)
+        offset += len(run)
+    parts.append(tags.get(offset, ""))
     return "".join(parts)
+
+
+def run_scale(choice: Choice, font: Font) -> int:
+    """The `\\fscx`/`\\fscy` percentage a run in `choice` is drawn at beside the caption font
+    `font`, so both share one em (100 for the caption font itself)."""
+    scale = round(100 * _ass_height(choice[0], choice[1]) / _ass_height(font.path, 0))
+    return 100 if abs(scale - 100) <= 3 else scale
+
+
+def em_pixels(choice: Choice, font: Font, size: float) -> float:
+    """The em, in pixels, of a run in `choice` at ASS font size `size` (libass makes a font's
+    ascent plus descent equal the size, then applies the run's scale)."""
+    return size * run_scale(choice, font) / 100 / _ass_height(choice[0], choice[1])
 
 
 @functools.lru_cache(maxsize=32)
