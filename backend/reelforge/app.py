@@ -24,6 +24,7 @@ from reelforge.api.about import AboutController
 from reelforge.api.access import AccessPolicy
 from reelforge.api.ai import AiController
 from reelforge.api.assets import AssetController
+from reelforge.api.captions import CaptionController
 from reelforge.api.deps import provide_services
 from reelforge.api.docs import assets_router, document_problems, openapi_config
 from reelforge.api.documents import DocumentController
@@ -33,6 +34,7 @@ from reelforge.api.guard import GuardMiddleware
 from reelforge.api.health import HealthController
 from reelforge.api.jobs import JobController
 from reelforge.api.media import MediaController
+from reelforge.api.music import MusicController
 from reelforge.api.previews import PreviewController
 from reelforge.api.problems import EXCEPTION_HANDLERS
 from reelforge.api.projects import ProjectController
@@ -44,6 +46,7 @@ from reelforge.api.studio import studio_routes
 from reelforge.api.system import system_controller
 from reelforge.api.templates import TemplateController
 from reelforge.api.variants import VariantController
+from reelforge.api.voices import VoiceController
 from reelforge.config import Paths, ProviderSettings
 from reelforge.errors import ReelforgeError
 from reelforge.export.plan import ExportPlan
@@ -208,11 +211,14 @@ def create_app(
             SettingsController,
             TemplateController,
             DocumentController,
+            VoiceController,
             ProviderController,
             AiController,
             VariantController,
             SampleController,
             AboutController,
+            MusicController,
+            CaptionController,
             assets_router(),
             *studio_routes(),
             *([system_controller(request_exit)] if request_exit else []),

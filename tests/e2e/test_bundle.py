@@ -136,7 +136,9 @@ def test_bundle_serves_renders_and_shuts_down(launched: Server, tmp_path: Path) 
         checks = {check["name"]: check["status"] for check in ready["checks"]}
         assert checks["database"] == checks["ffmpeg"] == "ok", ready
         assert client.get("/api/ffmpeg").json()["path"].startswith(str(DIST))
-        assert any(v["language"] == "en-us" for v in client.get("/api/voices").json())
+        voices = client.get("/api/voices").json()["voices"]
+        assert voices[0]["id"] == "piper:en_US-joe-medium"
+        assert any(v["language"] == "en-us" and v["engine"] == "espeak" for v in voices)
 
         created = client.post("/api/jobs", json=small_request())
         assert created.status_code == 202, created.text

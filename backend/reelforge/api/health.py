@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from typing import Literal
 
@@ -15,12 +14,10 @@ from reelforge.api.schemas import (
     FfmpegView,
     Liveness,
     Readiness,
-    VoiceView,
 )
 from reelforge.errors import ReelforgeError
 from reelforge.media.encoders import FfmpegCapabilities, probe_capabilities
 from reelforge.media.ffmpeg import capture, exit_description, locate_ffmpeg
-from reelforge.providers import espeak
 from reelforge.services import Services
 
 
@@ -78,11 +75,6 @@ class HealthController(Controller):
             filters=caps.filters,
             selected_video_encoder=selected,
         )
-
-    @get("/api/voices", summary="Offline voices")
-    async def voices(self) -> list[VoiceView]:
-        found = await asyncio.to_thread(espeak.list_voices)
-        return [VoiceView(id=v.id, name=v.name, language=v.language) for v in found]
 
 
 async def _db_check(services: Services) -> Check:

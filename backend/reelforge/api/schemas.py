@@ -273,12 +273,6 @@ class FfmpegView(Camel):
     selected_video_encoder: str
 
 
-class VoiceView(Camel):
-    id: str
-    name: str
-    language: str
-
-
 class Deleted(Camel):
     id: str
     deleted: bool

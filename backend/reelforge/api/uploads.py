@@ -36,6 +36,7 @@ _BATCH = 1024 * 1024  # bytes buffered before one write in a worker thread
 _MAX_BOUNDARY = 200  # RFC 2046 allows 70; be lenient, but bounded
 _MAX_NAME = 120
 _MAX_EXTENSION = 16
+_MAX_TEXT = 1024  # bytes kept of a text field
 _PATH_SEPARATORS = re.compile(r"[/\\]")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -103,14 +104,58 @@ async def receive_upload(
     except multipart.MultipartError as exc:
         raise ReelforgeError("MALFORMED_UPLOAD", f"bad multipart boundary: {exc}") from None
     with atomic_output(dest) as part_path:
-        saved = await _save(request, parser, part_path, field=field, max_bytes=max_bytes)
-        part = _checked(saved, field)
+        saved = await _save(request, parser, {field: part_path}, max_bytes=max_bytes)
+        part = _checked(saved.found, field)
     return ReceivedFile(
         path=dest,
         filename=safe_filename(part.filename),
         content_type=part.content_type,
         size=part.size,
     )
+
+
+@dataclass(frozen=True)
+class ReceivedForm:
+    """A multipart form saved: its file fields (those that came) and its small text fields."""
+
+    files: dict[str, ReceivedFile]
+    texts: dict[str, str]
+
+
+async def receive_form(
+    request: Request[Any, Any, Any], dests: dict[str, Path], *, max_bytes: int
+) -> ReceivedForm:
+    """Like `receive_upload`, for a form of several files (each up to `max_bytes`, each saved
+    to its `dests[field]` by rename once the whole body arrived) and short text fields. A file
+    field that did not come is absent from `files`; an empty file is MEDIA_UNREADABLE."""
+    boundary = _boundary(request.headers.get("content-type", ""))
+    declared = _declared_length(request)
+    if declared is not None and declared > max_bytes * len(dests) + HEADROOM:
+        raise _too_large(max_bytes)
+    try:
+        parser = multipart.PushMultipartParser(
+            boundary, content_length=-1 if declared is None else declared
+        )
+    except multipart.MultipartError as exc:
+        raise ReelforgeError("MALFORMED_UPLOAD", f"bad multipart boundary: {exc}") from None
+    with contextlib.ExitStack() as stack:
+        parts = {field: stack.enter_context(atomic_output(path)) for field, path in dests.items()}
+        saved = await _save(request, parser, parts, max_bytes=max_bytes)
+        for field, part in saved.files.items():
+            _checked(part, field)
+    for field, path in dests.items():  # a field that did not come leaves no file
+        if field not in saved.files:
+            path.unlink(missing_ok=True)
+    files = {
+        field: ReceivedFile(
+            path=dests[field],
+            filename=safe_filename(part.filename),
+            content_type=part.content_type,
+            size=part.size,
+        )
+        for field, part in saved.files.items()
+    }
+    return ReceivedForm(files=files, texts=saved.texts)
 
 
 def _boundary(content_type: str) -> str:
@@ -160,12 +205,16 @@ def _checked(part: _FilePart | None, field: str) -> _FilePart:
 
 
 async def _save(
-    request: Request[Any, Any, Any], parser: Any, path: Path, *, field: str, max_bytes: int
-) -> _FilePart | None:
-    """Parse the whole body, writing the first file part named `field` to `path`."""
-    file = await asyncio.to_thread(path.open, "wb")
+    request: Request[Any, Any, Any], parser: Any, paths: dict[str, Path], *, max_bytes: int
+) -> _Receiver:
+    """Parse the whole body, writing the first file part of each field in `paths` there."""
+    files: list[IO[bytes]] = []
     try:
-        receiver = _Receiver(parser, _BatchWriter(file), field=field, max_bytes=max_bytes)
+        writers: dict[str, _BatchWriter] = {}
+        for field, path in paths.items():
+            files.append(await asyncio.to_thread(path.open, "wb"))
+            writers[field] = _BatchWriter(files[-1])
+        receiver = _Receiver(parser, writers, max_bytes=max_bytes)
         async with contextlib.aclosing(_body(request)) as chunks:
             async for chunk in chunks:
                 await receiver.feed(chunk)
@@ -177,8 +226,9 @@ async def _save(
             raise ReelforgeError("DISK_FULL", "the disk filled up while saving the upload") from exc
         raise
     finally:
-        file.close()  # after a cancel, this waits for the write still running in its thread
-    return receiver.found
+        for file in files:
+            file.close()  # after a cancel, this waits for the write still running in its thread
+    return receiver
 
 
 async def _body(request: Request[Any, Any, Any]) -> AsyncGenerator[bytes, None]:
@@ -197,44 +247,66 @@ async def _body(request: Request[Any, Any, Any]) -> AsyncGenerator[bytes, None]:
 
 
 class _Receiver:
-    """Feeds body chunks to the parser, and the bytes of the file part to the writer."""
+    """Feeds body chunks to the parser, and the bytes of each kept file part to its writer.
 
-    def __init__(self, parser: Any, writer: _BatchWriter, *, field: str, max_bytes: int) -> None:
+    `writers` maps the file fields to keep to their writers; small text fields (up to
+    `_MAX_TEXT` bytes) are collected in `texts`; any other part is read and dropped."""
+
+    def __init__(self, parser: Any, writers: dict[str, _BatchWriter], *, max_bytes: int) -> None:
         self._parser = parser
-        self._writer = writer
-        self._field = field
+        self._writers = writers
         self._max_bytes = max_bytes
         self._total = 0
         self._current: _FilePart | None = None  # the part being written; None while skipping
-        self.found: _FilePart | None = None
+        self._writer: _BatchWriter | None = None
+        self._text: tuple[str, bytearray] | None = None
+        self.files: dict[str, _FilePart] = {}
+        self.texts: dict[str, str] = {}
+
+    @property
+    def found(self) -> _FilePart | None:
+        return next(iter(self.files.values()), None)
 
     async def feed(self, chunk: bytes) -> None:
         """One chunk of the body; the empty chunk that ends the stream closes the parser."""
         self._total += len(chunk)
-        if self._total > self._max_bytes + HEADROOM:
+        total_limit = self._max_bytes * max(1, len(self._writers)) + HEADROOM
+        if self._total > total_limit:
             raise _too_large(self._max_bytes)
         for event in self._parser.parse(chunk):
             if event is None:  # the end of a part
-                self._current = None
+                if self._text is not None:
+                    name, value = self._text
+                    self.texts.setdefault(name, value.decode("utf-8", "replace"))
+                self._current = self._writer = self._text = None
             elif isinstance(event, bytes | bytearray):
                 await self._write(event)
-            elif self.found is None and event.name == self._field and event.filename:
-                self.found = self._current = _FilePart(event.filename, event.content_type)
+            elif event.filename and event.name in self._writers and event.name not in self.files:
+                part = _FilePart(event.filename, event.content_type)
+                self.files[event.name] = self._current = part
+                self._writer = self._writers[event.name]
+            elif not event.filename and event.name:
+                self._text = (event.name, bytearray())
 
     async def finish(self) -> None:
         """Raise if the body stopped before its closing boundary; write what is buffered."""
         if not self._parser.closed:
             self._parser.close()
-        await self._writer.flush()
+        for writer in self._writers.values():
+            await writer.flush()
 
     async def _write(self, data: bytes | bytearray) -> None:
-        part = self._current
-        if part is None:
+        if self._text is not None:
+            if len(self._text[1]) + len(data) <= _MAX_TEXT:
+                self._text[1].extend(data)
+            return
+        part, writer = self._current, self._writer
+        if part is None or writer is None:
             return  # a part we do not keep
         part.size += len(data)
         if part.size > self._max_bytes:
             raise _too_large(self._max_bytes)
-        await self._writer.write(data)
+        await writer.write(data)
 
 
 class _BatchWriter:
