@@ -8,23 +8,39 @@ warning saying how to get a real script. An LLM that fails falls back to the off
 
 from __future__ import annotations
 
+import asyncio
+
 from reelforge.content.extractive import SourceText, write_from_sources
 from reelforge.content.passages import key_passage_spans
+from reelforge.errors import ReelforgeError
 from reelforge.generate.context import StageContext, write_struct
 from reelforge.generate.sources import read_sources
 from reelforge.models import JobRequest, Provenance, Script
-from reelforge.providers import espeak
 from reelforge.providers.base import LLM
 from reelforge.providers.llm_script import target_words, write_script_with_llm
 from reelforge.providers.offline_writer import scene_count, write_script
+from reelforge.providers.voices import words_per_minute
 
 OUTPUT = "script.json"
 SHORT_OF_TARGET = 0.85  # an extractive script this far under the target: the sources ran out
 
 
+async def _words_per_minute(request: JobRequest, ctx: StageContext) -> float:
+    """The narration's pace: the offline voice's own, or espeak-ng's for another provider."""
+    voice = None
+    if not ctx.ai.wants("tts"):
+        try:
+            voice = await asyncio.to_thread(
+                ctx.voice_library().resolve, request.voice.voice, request.brief.language
+            )
+        except ReelforgeError:
+            voice = None
+    return words_per_minute(voice, request.voice.rate)
+
+
 async def run(request: JobRequest, ctx: StageContext) -> None:
     ctx.progress(0.1, "Writing the script", None, None)
-    wpm = round(espeak.spoken_words_per_minute(request.voice.rate))
+    wpm = round(await _words_per_minute(request, ctx))
     sources = read_sources(ctx.workdir)
 
     async def with_llm(llm: LLM) -> Script:
