@@ -1,8 +1,8 @@
 """Stage 4, compose: time every scene to its narration and build the render plan.
 
 Outputs: the narration track laid out on the video's frame grid (the render stage mixes it with
-the music, see `mix.py`), captions as SRT, VTT and per-scene ASS, and `plan.json`, the value the
-render stage executes.
+the music, see `mix.py`), captions as SRT, VTT, per-scene ASS and the spoken words with their
+times (`captions.words.json`), and `plan.json`, the value the render stage executes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ from reelforge.generate.context import (
     write_atomic,
     write_struct,
 )
-from reelforge.media.captions import Cue, to_ass, to_srt, to_vtt
+from reelforge.media.captions import (
+    CaptionWord,
+    Cue,
+    Word,
+    to_ass,
+    to_srt,
+    to_vtt,
+    to_words_json,
+)
 from reelforge.media.fonts import find_font, fonts_dir_for
 from reelforge.media.plan import (
     FADE_SEC,
@@ -44,6 +52,7 @@ from reelforge.providers import espeak
 OUTPUT = "plan.json"
 SRT = "out/captions.srt"
 VTT = "out/captions.vtt"
+WORDS = "out/captions.words.json"
 
 
 def reveal_frames(sentences: list[voice_stage.SentenceTiming], steps: int, fps: int) -> list[int]:
@@ -57,6 +66,28 @@ def reveal_frames(sentences: list[voice_stage.SentenceTiming], steps: int, fps: 
         at = round((LEAD_IN_SEC + sentence.start) * fps)
         frames.append(max(at, frames[-1] + 1 if frames else 1))
     return frames
+
+
+def scene_cue(sentence: voice_stage.SentenceTiming) -> Cue:
+    """A sentence's cue on its scene chunk's clock (the narration starts after the lead-in)."""
+    words = tuple(Word(w.text, LEAD_IN_SEC + w.start, LEAD_IN_SEC + w.end) for w in sentence.words)
+    return Cue(LEAD_IN_SEC + sentence.start, LEAD_IN_SEC + sentence.end, sentence.text, words)
+
+
+def caption_words(track: voice_stage.VoiceTrack, plan: RenderPlan) -> list[CaptionWord]:
+    """Every timed word on the video's timeline, with its scene and sentence."""
+    return [
+        CaptionWord(
+            text=word.text,
+            start=chunk.start_frame / plan.fps + LEAD_IN_SEC + word.start,
+            end=chunk.start_frame / plan.fps + LEAD_IN_SEC + word.end,
+            scene=scene.index,
+            sentence=number,
+        )
+        for scene, chunk in zip(track.scenes, plan.chunks, strict=True)
+        for number, sentence in enumerate(scene.sentences)
+        for word in sentence.words
+    ]
 
 
 def content_name(folder: str, value: object, suffix: str) -> str:
@@ -87,7 +118,7 @@ def layout(
     for position, (scene, seen) in enumerate(zip(track.scenes, visuals.scenes, strict=True)):
         frames = scene_frames(scene.duration, fps)
         start = start_frame / fps
-        local = [Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences]
+        local = [scene_cue(s) for s in scene.sentences]
         scene_cues.append(local)
         all_cues.extend(Cue(start + c.start, start + c.end, c.text) for c in local)
         at = reveal_frames(scene.sentences, len(seen.steps), fps)
@@ -151,9 +182,8 @@ def caption_files(
     width, height = output_size(request)
     files: dict[int, tuple[str, str]] = {}
     for scene in track.scenes:
-        cues = [Cue(LEAD_IN_SEC + s.start, LEAD_IN_SEC + s.end, s.text) for s in scene.sentences]
         text = to_ass(
-            cues,
+            [scene_cue(s) for s in scene.sentences],
             width=width,
             height=height,
             font_family=font_family,
@@ -180,6 +210,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
     write_atomic(ctx.path(SRT), to_srt(cues).encode())
     write_atomic(ctx.path(VTT), to_vtt(cues).encode())
+    write_atomic(ctx.path(WORDS), to_words_json(caption_words(track, plan)))
     if request.render.captions:
         for name, text in ass.values():
             if not ctx.path(name).exists():
@@ -191,4 +222,4 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
 
 def outputs() -> list[str]:
-    return [OUTPUT, mix.NARRATION, SRT, VTT]
+    return [OUTPUT, mix.NARRATION, SRT, VTT, WORDS]

@@ -130,6 +130,7 @@ def outputs(workdir: Path) -> list[OutputFile]:
         OutputFile("thumbnail", workdir / render.THUMBNAIL, "image/jpeg"),
         OutputFile("captions-srt", workdir / compose.SRT, "application/x-subrip"),
         OutputFile("captions-vtt", workdir / compose.VTT, "text/vtt"),
+        OutputFile("captions-words", workdir / compose.WORDS, "application/json"),
         OutputFile("script", workdir / script.OUTPUT, "application/json"),
     ]
     return [item for item in candidates if item.path.exists()]
