@@ -231,7 +231,14 @@ class Tools:
         fps: Annotated[int | None, Field(ge=12, le=60)] = None,
         quality: Quality | None = None,
         captions: bool | None = None,
-        music: bool | None = None,
+        music: Annotated[
+            bool | str | None,
+            Field(
+                description="true: music for the tone; false: none; or a mood (calm, "
+                "energetic, happy, nostalgic, tender), a track id of GET /api/music, or an "
+                "uploaded audio asset's id"
+            ),
+        ] = None,
         sources: Annotated[
             list[SourceArg] | None,
             Field(

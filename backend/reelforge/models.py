@@ -134,6 +134,9 @@ class VoiceOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, k
     pitch: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50
 
 
+MusicChoice = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class RenderOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """Output format. `preset` picks the resolution; `resolution` ("WxH") overrides it."""
 
@@ -143,7 +146,9 @@ class RenderOptions(msgspec.Struct, rename="camel", forbid_unknown_fields=True, 
     quality: Quality = "standard"
     captions: bool = True
     caption_style: CaptionStyle = "outline"
-    music: bool = True
+    # true: a track for the brief's tone; false: none; or a mood, a track id (GET /api/music)
+    # or an uploaded audio asset's id, checked when the job is submitted.
+    music: bool | MusicChoice = True
 
     def __post_init__(self) -> None:
         if self.resolution:

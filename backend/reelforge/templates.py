@@ -66,7 +66,7 @@ class RenderDefaults(_Part):
     quality: Quality | UnsetType = UNSET
     captions: bool | UnsetType = UNSET
     caption_style: CaptionStyle | UnsetType = UNSET
-    music: bool | UnsetType = UNSET
+    music: bool | str | UnsetType = UNSET  # as `render.music`: a mood, a track, an asset
 
 
 class TemplateBody(_Part):

@@ -2,6 +2,13 @@
 
 The render stage runs this in a worker slot beside the scene chunks, so when only a few chunks
 need rendering (a resumed job, a one-scene regeneration) the audio costs no extra time.
+
+The music is what `render.music` names: a track of the built-in library (`media/music.py`:
+chosen by mood from the brief's tone, or named), or the user's uploaded audio. Its file is
+linked into the work dir, decoded once to find its loudness and where its music is, and fitted
+to the video (`music.plan_bed`: whole-bar loops joined by a crossfade, fades at both ends, set
+a fixed distance under the narration's measured loudness and ducked while it speaks).
+
 Loudness is measured with `ebur128` and set by gain and a look-ahead limiter: measured,
 gained and limited, measured again, and gained once more by what the limiter took, so it lands
 within 0.3 LU of the target (loudnorm's two passes, which resample to 192 kHz, took about eight
@@ -10,27 +17,95 @@ times as long).
 
 from __future__ import annotations
 
-from reelforge.files import atomic_output
-from reelforge.generate.context import StageContext
-from reelforge.media import commands
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelforge.files import atomic_output, link_or_copy
+from reelforge.generate.context import StageContext, write_struct
+from reelforge.media import commands, music
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.plan import RenderPlan
+from reelforge.models import JobRequest
 
 NARRATION = "audio/narration.wav"  # written by the compose stage
 PREMIX = "audio/premix.wav"
 MIX = "audio/mix.wav"
 AUDIO = "audio/mix.m4a"
+MUSIC = "audio/music"  # the bed's source, linked here with its own extension
+MUSIC_SAMPLES = "audio/music.f32"  # its decoded samples, while they are read
+BED = "audio/bed.json"  # the fitted bed, kept to show what was made
 TARGET_LUFS = commands.LOUDNESS_TARGET["I"]
 TOLERANCE_LU = 0.3
 
 
-async def mix_audio(plan: RenderPlan, music: bool, ctx: StageContext) -> None:
-    """Narration and music to `MIX` (normalised WAV) and `AUDIO` (AAC for the mux)."""
-    with atomic_output(ctx.path(PREMIX)) as part:
-        await _ffmpeg(ctx, commands.premix_args(NARRATION, plan.duration, music, str(part)))
-    await normalise(ctx)
+@dataclass(frozen=True)
+class MusicSource:
+    """The file a bed is made from and its tempo (None: loop on the file's own length)."""
+
+    path: Path
+    tempo_bpm: float | None
+    label: str
+
+
+async def mix_audio(plan: RenderPlan, request: JobRequest, ctx: StageContext) -> None:
+    """Narration and the music `render.music` names to `MIX` (normalised WAV) and `AUDIO`
+    (AAC for the mux)."""
+    await soundtrack(plan.duration, await music_source(request, ctx), ctx)
     with atomic_output(ctx.path(AUDIO)) as part:
         await _ffmpeg(ctx, commands.audio_args(plan, str(part)))
+
+
+async def music_source(request: JobRequest, ctx: StageContext) -> MusicSource | None:
+    """What `render.music` names, or None for no music. An uploaded asset that is gone (the
+    request was checked when it was submitted) gives way to a track for the brief's tone,
+    with a warning."""
+    choice = request.render.music
+    tone, seed = request.brief.tone, request.brief.topic
+    if isinstance(choice, str) and music.is_asset_id(choice):
+        found = await ctx.media(choice)
+        if found is not None and found.kind == "audio" and found.path.exists():
+            return MusicSource(found.path, None, f"uploaded audio {choice}")
+        ctx.warn(f"the music asset {choice} is gone; a track for the tone {tone!r} plays instead")
+        choice = True
+    try:
+        track = music.pick(choice, tone=tone, seed=seed)
+    except KeyError:
+        ctx.warn(f"{choice!r} is not in the music library; a track for the tone plays instead")
+        track = music.pick(True, tone=tone, seed=seed)
+    if track is None:
+        return None
+    return MusicSource(track.path, track.tempo_bpm, track.id)
+
+
+async def soundtrack(duration: float, source: MusicSource | None, ctx: StageContext) -> None:
+    """The narration over `source` fitted to `duration` (or alone, for None), at -14 LUFS in
+    `MIX`."""
+    bed = None if source is None else await fit_bed(source, duration, ctx)
+    with atomic_output(ctx.path(PREMIX)) as part:
+        await _ffmpeg(ctx, commands.premix_args(NARRATION, duration, str(part), bed))
+    await normalise(ctx)
+
+
+async def fit_bed(source: MusicSource, duration: float, ctx: StageContext) -> music.BedPlan:
+    """Link the music into the work dir, measure it and the narration, fit it to `duration`."""
+    local = MUSIC + source.path.suffix.lower()
+    await asyncio.to_thread(link_or_copy, source.path, ctx.path(local))
+    levels, narration = await asyncio.gather(_levels(ctx, local), _loudness(ctx, NARRATION))
+    bed = music.plan_bed(local, duration, levels, source.tempo_bpm, narration_lufs=narration)
+    await asyncio.to_thread(write_struct, ctx.path(BED), bed)
+    ctx.log(f"music: {source.label}, loop {bed.loop:.2f} s, {len(bed.joins)} joins")
+    return bed
+
+
+async def _levels(ctx: StageContext, source: str) -> music.TrackLevels:
+    samples = ctx.path(MUSIC_SAMPLES)
+    try:
+        stderr = await _ffmpeg(ctx, commands.bed_analysis_args(source, MUSIC_SAMPLES))
+        data = await asyncio.to_thread(samples.read_bytes)
+    finally:
+        samples.unlink(missing_ok=True)
+    return await asyncio.to_thread(music.track_levels, data, commands.parse_loudness(stderr))
 
 
 async def _ffmpeg(ctx: StageContext, args: list[str]) -> str:

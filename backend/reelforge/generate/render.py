@@ -76,7 +76,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
         # one-scene regeneration) the audio is made beside them rather than before or after.
         async with limit:
             ctx.check_cancelled()
-            await mix_audio(plan, request.render.music, ctx)
+            await mix_audio(plan, request, ctx)
 
     # Two scenes that look exactly alike share one file: render it once.
     first_of = {chunk.output: i for i, chunk in reversed(list(enumerate(plan.chunks)))}

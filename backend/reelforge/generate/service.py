@@ -27,6 +27,7 @@ from reelforge.generate.context import MediaLookup, read_struct, write_struct
 from reelforge.generate.runner import CHECKPOINT, Checkpoint
 from reelforge.generate.sources import DocumentLookup, snapshot, write_snapshot
 from reelforge.jobs.manager import JobManager
+from reelforge.media import music
 from reelforge.models import (
     JobRequest,
     RegeneratePlan,
@@ -68,6 +69,7 @@ class GenerationService:
 
     async def submit(self, request: JobRequest, *, api_key: str | None = None) -> JobRecord:
         """Queue a generation job with its sources frozen in its work dir."""
+        await self._check_music(request.render.music)
         frozen = await snapshot(request.brief, self.documents) if request.brief.sources else None
 
         async def prepare(workdir: Path) -> None:
@@ -184,6 +186,24 @@ class GenerationService:
 
     def _lock(self, job_id: str) -> asyncio.Lock:
         return self._locks.setdefault(job_id, asyncio.Lock())
+
+    async def _check_music(self, choice: bool | str) -> None:
+        """`render.music` names a mood, a track of the library or an uploaded audio asset."""
+        if isinstance(choice, bool):
+            return
+        library = music.library()
+        if choice in library.moods or library.find(choice) is not None:
+            return
+        if music.is_asset_id(choice):
+            found = await self.media(choice)
+            if found is not None and found.kind == "audio":
+                return
+            raise invalid_field("render.music", f"no uploaded audio asset has the id {choice!r}")
+        raise invalid_field(
+            "render.music",
+            f"{choice!r} is not a mood ({', '.join(library.moods)}), a track id of GET "
+            "/api/music or an uploaded audio asset's id",
+        )
 
     async def _check_scenes(
         self,

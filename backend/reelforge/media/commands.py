@@ -7,9 +7,11 @@ path ever lands in a filtergraph; they are escaped all the same. Relative names 
 
 from __future__ import annotations
 
+import math
 import re
 
 from reelforge.media.filtergraph import option_value
+from reelforge.media.music import ENVELOPE_RATE, BedPlan
 from reelforge.media.plan import Chunk, RenderPlan
 
 LOUDNESS_TARGET = {"I": -14.0, "TP": -1.5, "LRA": 11.0}
@@ -178,44 +180,94 @@ def mux_args(plan: RenderPlan, output: str, audio: str | None = None) -> list[st
     ]  # fmt: skip
 
 
-def music_bed(duration: float) -> str:
-    """A soft generated pad (an A-major triad with a slow swell), no samples needed.
+SAMPLE_RATE = 48000
+_FRAME = 1024  # samples per frame into the ducking
+DUCK_ATTACK_MS = 15
+DUCK_RELEASE_MS = 350
+_STEREO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 
-    Native `sine` sources, not an `aevalsrc` expression: evaluating an expression per sample
-    costs seconds per minute of audio, the sources almost nothing.
+
+def bed_filtergraph(bed: BedPlan, source: str = "1:a", out: str = "bed") -> str:
+    """The music bed of `bed` from input `source`, labelled `[out]`: exactly `bed.duration`
+    long, not yet ducked.
+
+    When the video is longer than the loop, the track's first `loop` seconds play once, then
+    a loopable copy of them repeats (`aloop`). That copy begins with the crossfade (equal
+    power, `qsin`) of the seconds that follow the loop in the track into the loop's own first
+    seconds, so each join continues the track as it would have gone on, fading into its start:
+    sample-continuous, no gap, no click, and the bar grid kept (every repeat is whole bars).
     """
-    fade_out = max(0.0, duration - 2.0)
-    tones = "".join(
-        f"sine=f={freq}:r=48000:d={duration:.6f},volume={gain}[t{n}];"
-        for n, (freq, gain) in enumerate(((220, 0.05), (277.18, 0.035), (329.63, 0.03)))
-    )
-    return (
-        f"{tones}[t0][t1][t2]amix=inputs=3:normalize=0,tremolo=f=0.125:d=0.25,"
-        "aformat=sample_fmts=fltp:channel_layouts=stereo,lowpass=f=1600,"
-        f"afade=t=in:d=1.5,afade=t=out:st={fade_out:.3f}:d=2"
-    )
-
-
-def premix_args(narration: str, duration: float, music: bool, output: str) -> list[str]:
-    """Narration (input 0) over a ducked music bed, exactly `duration` long, as a WAV."""
-    voice = (
-        "[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-        f"apad=whole_dur={duration:.6f},atrim=0:{duration:.6f}"
-    )
-    if music:
-        graph = (
-            f"{voice},asplit=2[voice][key];"
-            f"{music_bed(duration)}[bed];"
-            "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[ducked];"
-            "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
-        )
+    rate = SAMPLE_RATE
+    start = round(bed.start * rate)
+    loop = max(1, round(bed.loop * rate))
+    fade = max(1, round(bed.crossfade * rate))
+    duration = f"{bed.duration:.6f}"
+    head = f"[{source}]{_STEREO},atrim=start_sample={start}"
+    if bed.loop >= bed.duration:
+        graph = f"{head},asetpts=N/SR/TB,atrim=0:{duration}"
     else:
-        graph = f"{voice}[out]"
+        repeats = math.ceil((bed.duration - bed.loop) / bed.loop)
+        graph = (
+            f"{head}:end_sample={start + loop + fade},asetpts=N/SR/TB,asplit=4[m0][m1][m2][m3];"
+            f"[m0]atrim=end_sample={loop},asetpts=N/SR/TB[first];"
+            f"[m1]atrim=start_sample={loop},asetpts=N/SR/TB[after];"
+            f"[m2]atrim=end_sample={fade},asetpts=N/SR/TB[opening];"
+            f"[m3]atrim=start_sample={fade}:end_sample={loop},asetpts=N/SR/TB[rest];"
+            f"[after][opening]acrossfade=ns={fade}:c1=qsin:c2=qsin[join];"
+            f"[join][rest]concat=n=2:v=0:a=1,aloop=loop={repeats - 1}:size={loop}[again];"
+            f"[first][again]concat=n=2:v=0:a=1,asetpts=N/SR/TB,atrim=0:{duration}"
+        )
+    fade_out = max(0.0, bed.duration - bed.fade_out_start)
+    return (
+        f"{graph},volume={bed.gain_db:.2f}dB,"
+        f"afade=t=in:d={bed.fade_in:.3f},"
+        f"afade=t=out:st={bed.fade_out_start:.3f}:d={fade_out:.3f}[{out}]"
+    )
+
+
+def premix_args(
+    narration: str, duration: float, output: str, bed: BedPlan | None = None
+) -> list[str]:
+    """Narration (input 0) over `bed` (input 1: its `source`), ducked while the narration
+    speaks, exactly `duration` long, as a float WAV. Without a bed, the narration alone."""
+    voice = f"[0:a]{_STEREO},apad=whole_dur={duration:.6f},atrim=0:{duration:.6f}"
+    if bed is None:
+        return [
+            "-i", safe_path(narration),
+            "-filter_complex", f"{voice}[out]", "-map", "[out]",
+            "-c:a", "pcm_f32le", "-f", "wav", safe_path(output),
+        ]  # fmt: skip
+    threshold = 10 ** (bed.duck_threshold_db / 20)
+    # sidechaincompress ends its output as soon as either input ends, dropping what it holds
+    # of the other: fed frames of one size, the two run in step (a whole loop arriving as one
+    # frame from `aloop` cut the bed off after its first pass).
+    graph = (
+        f"{voice},asplit=2[voice][voiced];"
+        f"{bed_filtergraph(bed, out='music')};"
+        f"[music]asetnsamples=n={_FRAME}[bed];[voiced]asetnsamples=n={_FRAME}[key];"
+        f"[bed][key]sidechaincompress=threshold={threshold:.6f}:ratio={bed.duck_ratio:g}"
+        f":attack={DUCK_ATTACK_MS}:release={DUCK_RELEASE_MS}:knee=4[ducked];"
+        "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+    )
     return [
-        "-i", safe_path(narration),
-        "-filter_complex", graph,
-        "-map", "[out]",
+        "-i", safe_path(narration), "-i", safe_path(bed.source),
+        "-filter_complex", graph, "-map", "[out]",
         "-c:a", "pcm_f32le", "-f", "wav", safe_path(output),
+    ]  # fmt: skip
+
+
+def bed_analysis_args(source: str, samples: str) -> list[str]:
+    """Decode a track once: its integrated loudness (ebur128's summary, read with
+    `parse_loudness`) and its samples as mono float32 at `music.ENVELOPE_RATE` in `samples`
+    (read by `music.track_levels`)."""
+    graph = (
+        "[0:a:0]asplit=2[a][b];[a]ebur128=framelog=quiet[m];"
+        f"[b]aresample={ENVELOPE_RATE},aformat=sample_fmts=flt:channel_layouts=mono[s]"
+    )
+    return [
+        "-i", safe_path(source), "-filter_complex", graph,
+        "-map", "[m]", "-f", "null", "-",
+        "-map", "[s]", "-c:a", "pcm_f32le", "-f", "f32le", safe_path(samples),
     ]  # fmt: skip
 
 
@@ -254,6 +306,18 @@ def loudness_apply_args(premix: str, gain_db: float, output: str) -> list[str]:
     return [
         "-i", safe_path(premix), "-af", chain,
         "-ar", "48000", "-c:a", "pcm_s16le", "-f", "wav", safe_path(output),
+    ]  # fmt: skip
+
+
+def waveform_args(audio: str, output: str, width: int = 320, height: int = 180) -> list[str]:
+    """A sound's thumbnail: its whole waveform, drawn in one picture (JPEG)."""
+    graph = (
+        "[0:a:0]aformat=channel_layouts=mono,"
+        f"showwavespic=s={width}x{height}:colors=0x7aa2f7:scale=sqrt,format=yuvj420p[v]"
+    )
+    return [
+        "-i", safe_path(audio), "-filter_complex", graph, "-map", "[v]",
+        "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", safe_path(output),
     ]  # fmt: skip
 
 

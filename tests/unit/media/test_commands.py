@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from reelforge.media import commands
+import numpy as np
+from tests.audio import Samples, loudness, samples, write_wav
+
+from reelforge.media import commands, music
 from reelforge.media.captions import Cue, to_ass
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.media.filtergraph import concat_list_entry, option_value
@@ -94,10 +97,15 @@ def test_loudness_parsing_and_apply_args() -> None:
     apply = commands.loudness_apply_args("premix.wav", 7.0, "mix.wav.part")
     chain = apply[apply.index("-af") + 1]
     assert chain.startswith("volume=7.00dB,alimiter=limit=0.7943")
-    premix = commands.premix_args("n.wav", 10.0, True, "premix.wav.part")
+    bed = music.plan_bed(
+        "audio/music.opus", 10.0, music.TrackLevels(start=0.0, end=30.0, loudness=-12.0), 120.0,
+        narration_lufs=-20.0,
+    )  # fmt: skip
+    premix = commands.premix_args("n.wav", 10.0, "premix.wav.part", bed)
     graph = premix[premix.index("-filter_complex") + 1]
     assert "sidechaincompress" in graph and "atrim=0:10.000000" in graph
-    assert "sidechaincompress" not in commands.premix_args("n.wav", 10.0, False, "p.wav")[3]
+    assert premix[premix.index("-i", 2) + 1] == "audio/music.opus"
+    assert "sidechaincompress" not in commands.premix_args("n.wav", 10.0, "p.wav")[3]
 
 
 def test_mux_args_copy_video_and_faststart() -> None:
@@ -168,3 +176,33 @@ def test_a_clip_is_looped_to_the_scene_length(tmp_path: Path) -> None:
     p = plan(image="clip.mp4", clip="clip.mp4", frames=45, fade_frames=3, captions=None)
     video = _render(tmp_path, p)
     assert _count_frames(video) == 45  # 3 s from a 1 s clip
+
+
+def _tone_level(x: Samples, freq: float, start: float, end: float) -> float:
+    """The level (dB) of one frequency in a stretch of mono 48 kHz samples."""
+    part = x[int(start * 48000) : int(end * 48000)]
+    t = np.arange(len(part)) / 48000
+    return float(20 * np.log10(abs(np.mean(part * np.exp(-2j * np.pi * freq * t))) + 1e-12))
+
+
+def test_the_bed_ducks_under_the_narration_and_comes_back(tmp_path: Path) -> None:
+    """Narration (a 1 kHz tone) for 4 s then silence, over a 220 Hz bed: the bed is held down
+    while the narration sounds, audible under it, and back up once it stops."""
+    t = np.arange(10 * 48000) / 48000
+    write_wav(tmp_path / "voice.wav", 0.3 * np.sin(2 * np.pi * 1000 * t) * (t < 4))
+    write_wav(tmp_path / "bed.wav", 0.3 * np.sin(2 * np.pi * 220 * t))
+    narration = loudness(tmp_path / "voice.wav")
+    levels = music.TrackLevels(start=0.0, end=10.0, loudness=loudness(tmp_path / "bed.wav"))
+    bed = music.plan_bed("bed.wav", 10.0, levels, None, narration_lufs=narration)
+    assert bed.fade_out_start == 7.0  # 3 s before the end, without a tempo
+    args = commands.premix_args("voice.wav", 10.0, "premix.wav", bed)
+    subprocess.run([locate_ffmpeg(), "-v", "error", "-y", *args], cwd=tmp_path, check=True,
+                   timeout=60)  # fmt: skip
+    mix = samples(tmp_path / "premix.wav")
+    assert len(mix) == 10 * 48000
+    speaking = _tone_level(mix, 220, 2.0, 3.9)
+    after = _tone_level(mix, 220, 5.5, 6.9)  # released, before the fade-out
+    voice = _tone_level(mix, 1000, 2.0, 3.9)
+    assert 7 < after - speaking < 14, (speaking, after)  # ducked, not gone
+    assert 8 < voice - after < 14  # between sentences, about 11 dB under the voice
+    assert 18 < voice - speaking < 26  # the voice stays clear over it
