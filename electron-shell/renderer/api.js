@@ -27,7 +27,28 @@ export function upload(path, file) {
   return send(path, { method: 'POST', body, headers: { Accept: 'application/json, application/problem+json' } });
 }
 
-async function send(path, init) {
+// Post a multipart form of several fields (a voice's model and config files, its name).
+export function postForm(path, fields) {
+  const body = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value instanceof File) body.append(name, value, value.name);
+    else if (value != null) body.append(name, value);
+  }
+  return send(path, { method: 'POST', body, headers: { Accept: 'application/json, application/problem+json' } });
+}
+
+// Fetch a media answer (the audio of a voice or music preview) as a Blob; a refusal throws an
+// ApiError with its problem details, as `api` does.
+export function fetchBlob(path, { method = 'GET', body } = {}) {
+  const init = { method, headers: { Accept: 'audio/*, image/*, application/problem+json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return send(path, init, { blob: true });
+}
+
+async function send(path, init, { blob = false } = {}) {
   let response;
   try {
     response = await fetch(path, init);
@@ -39,6 +60,7 @@ async function send(path, init) {
     }, 0);
   }
   const isJson = /json/.test(response.headers.get('Content-Type') ?? '');
+  if (blob && response.ok) return response.blob();
   const data = isJson ? await response.json() : await response.text();
   if (!response.ok) {
     const problem = isJson ? data : { title: `HTTP ${response.status}`, detail: data.slice(0, 300) };

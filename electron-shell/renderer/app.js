@@ -1,7 +1,8 @@
 // Reelforge Studio: wires the views together. Served by the backend (same origin as the API);
 // inside Electron the shell injects the access token into every request.
-import { initJobs, loadVoices, refreshJobs } from './jobs.js';
+import { initJobs, refreshJobs } from './jobs.js';
 import { initMedia } from './media.js';
+import { initPickers } from './pickers.js';
 import { initTimeline, openProject, refreshProjects } from './timeline.js';
 import { $, clearNotice, report, showView } from './ui.js';
 
@@ -23,4 +24,4 @@ document.addEventListener('click', (event) => {
 initJobs(openProject);
 initMedia();
 initTimeline();
-Promise.all([refreshJobs(), refreshProjects(), loadVoices()]).catch(report);
+Promise.all([refreshJobs(), refreshProjects(), initPickers()]).catch(report);

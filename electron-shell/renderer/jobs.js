@@ -42,17 +42,28 @@ export function initJobs(openProject) {
     busy($('#job-open-project'), async () => openProject(await projectFor(shown)))));
 }
 
+// A field's value: a checkbox's state, a number, `true`/`false` from a `data-json` select (the
+// music picker), else its trimmed text.
+function fieldValue(input) {
+  if (input.type === 'checkbox') return input.checked;
+  const value = input.value.trim();
+  if (input.type === 'number' && value !== '') return Number(value);
+  if ('json' in input.dataset && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
 // The request body from the form: input names are JSON paths ("brief.topic"); empty optional
-// fields are left out so that the backend's defaults apply.
+// fields and switched-off ones (the caption style without captions) are left out so that the
+// backend's defaults apply.
 function requestFrom(form) {
   const body = {};
   for (const input of form.elements) {
-    if (!input.name) continue;
-    const value = input.type === 'checkbox' ? input.checked : input.value.trim();
+    if (!input.name || input.disabled) continue;
+    const value = fieldValue(input);
     if (value === '' && !input.required) continue;
     const [group, key] = input.name.split('.');
     body[group] ??= {};
-    body[group][key] = input.type === 'number' ? Number(value) : value;
+    body[group][key] = value;
   }
   const sources = briefSources();
   if (sources.length) body.brief.sources = sources;
@@ -83,14 +94,6 @@ async function submit(event, form) {
       throw error;
     }
   });
-}
-
-export async function loadVoices() {
-  const voices = await api('/api/voices');
-  const select = $('#voice-select');
-  select.replaceChildren(...voices.map((voice) =>
-    el('option', { value: voice.id, textContent: `${voice.name} (${voice.language})` })));
-  select.value = voices.find((voice) => voice.language === 'en-us')?.id ?? voices[0]?.id;
 }
 
 export async function refreshJobs() {

