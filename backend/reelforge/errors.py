@@ -134,9 +134,9 @@ CATALOGUE: dict[str, ErrorKind] = {
     ),
     "MEDIA_UNREADABLE": ErrorKind(
         422,
-        "Not a readable video or image",
-        "Upload a complete video file (MP4, MOV, WebM, MKV...) with a video stream, or a PNG, "
-        "JPEG or WebP image.",
+        "Not a readable video, image or sound",
+        "Upload a complete video file (MP4, MOV, WebM, MKV...) with a video stream, a PNG, "
+        "JPEG or WebP image, or a sound (MP3, AAC/M4A, WAV, FLAC, Opus/Ogg).",
     ),
     "DOCUMENT_NOT_FOUND": ErrorKind(
         404, "Document not found", "List documents with GET /api/documents."

@@ -2,9 +2,10 @@
 
 An asset belongs to a project (`/api/projects/{id}/assets`) or to the media library
 (`/api/assets`): the user's pictures and clips that belong to no project, which generation
-jobs show as scene visuals. Both take videos and pictures (PNG, JPEG, WebP), told apart by
-content. A project's picture is stored but not put on its timeline: the timeline shows only
-videos for now. Every `/api/assets/{id}` route serves both kinds of asset.
+jobs show as scene visuals. Both take videos, pictures (PNG, JPEG, WebP) and sounds (MP3,
+AAC/M4A, WAV, FLAC, Opus/Ogg: a generation job's music with `render.music`), told apart by
+content. A project's picture or sound is stored but not put on its timeline: the timeline shows
+only videos for now. Every `/api/assets/{id}` route serves every kind of asset.
 """
 
 from __future__ import annotations
@@ -45,13 +46,16 @@ from reelforge.store.repository import new_id
 
 AssetId = Annotated[str, Parameter(description="Asset id", max_length=64)]
 AssetKind = Annotated[
-    Literal["video", "image"] | None,
-    Parameter(query="kind", description="Only videos, or only pictures"),
+    Literal["video", "image", "audio"] | None,
+    Parameter(query="kind", description="Only videos, only pictures, or only sounds"),
 ]
 MIMES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
          ".webm": "video/webm", ".mkv": "video/x-matroska",
          ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-         ".webp": "image/webp"}  # fmt: skip
+         ".webp": "image/webp",
+         ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav",
+         ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg",
+         ".oga": "audio/ogg"}  # fmt: skip
 UPLOAD_PROBLEMS = problems(
     "MALFORMED_UPLOAD", "MEDIA_UNREADABLE", "DISK_FULL", "FFMPEG_MISSING", "FFMPEG_FAILED"
 )
@@ -110,12 +114,13 @@ class AssetController(Controller):
         status_code=HTTP_201_CREATED,
         opt=UPLOAD_PROBLEMS,
         request_max_body_size=None,  # the settings' upload limit applies, while streaming
-        summary="Upload a video or a picture (multipart field `file`) to a project",
+        summary="Upload a video, a picture or a sound (multipart field `file`) to a project",
         description=(
             "A video is appended to the timeline unless `addToTimeline` is false. A picture "
-            "(PNG, JPEG or WebP) is stored as an asset of the project but never put on the "
-            "timeline, whatever `addToTimeline` says (the timeline shows only videos for "
-            "now): the answer's `segment` and `timeline` are null."
+            "(PNG, JPEG or WebP) or a sound (MP3, AAC/M4A, WAV, FLAC, Opus/Ogg) is stored as "
+            "an asset of the project but never put on the timeline, whatever `addToTimeline` "
+            "says (the timeline shows only videos for now): the answer's `segment` and "
+            "`timeline` are null."
         ),
         operation_class=UploadOperation,
     )
@@ -142,11 +147,12 @@ class AssetController(Controller):
         status_code=HTTP_201_CREATED,
         opt=UPLOAD_PROBLEMS,
         request_max_body_size=None,  # the settings' upload limit applies, while streaming
-        summary="Upload a video or a picture (multipart field `file`) to the media library",
+        summary="Upload a video, a picture or a sound (multipart field `file`) to the library",
         description=(
-            "The media library holds the pictures (PNG, JPEG, WebP) and clips that belong to "
-            "no project (`projectId` is null); a generation job's scene shows one with "
-            "`visual.assetId`."
+            "The media library holds the pictures (PNG, JPEG, WebP), clips and sounds (MP3, "
+            "AAC/M4A, WAV, FLAC, Opus/Ogg) that belong to no project (`projectId` is null); a "
+            "generation job's scene shows a picture or clip with `visual.assetId`, and a "
+            "sound is its music with `render.music` set to the sound's id."
         ),
         operation_class=UploadOperation,
     )
@@ -200,8 +206,10 @@ class AssetController(Controller):
         "/assets/{asset_id:str}/file",
         opt=problems("MEDIA_NOT_FOUND", "RANGE_NOT_SATISFIABLE"),
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        summary="Stream the asset's video or picture (supports Range)",
-        responses=file_responses("*/*", "The video (video/mp4...) or picture (image/png...)"),
+        summary="Stream the asset's video, picture or sound (supports Range)",
+        responses=file_responses(
+            "*/*", "The video (video/mp4...), picture (image/png...) or sound (audio/mpeg...)"
+        ),
     )
     async def file(
         self,

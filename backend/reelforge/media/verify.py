@@ -1,4 +1,4 @@
-"""Is an uploaded file a usable video? Answered cheaply, before we keep it.
+"""Is an uploaded file a usable video, or a usable sound? Answered cheaply, before we keep it.
 
 `probe()` reads only the container's header, and a header can lie: an MP4 written with
 `-movflags +faststart` keeps its index (`moov`) at the front, so when its tail is cut off (a
@@ -20,9 +20,17 @@ may allocate), a frame rate outside `MIN_FPS`..`MAX_FPS`, and any container but 
 formats of `VIDEO_FORMATS` (FFmpeg is never let open a playlist such as HLS or ffconcat, which
 would read other files). The format is decided by content; the stored extension follows it.
 
+A file with sound and no picture (cover art aside) is checked as audio (`verify_audio`, a
+music bed): an MP3, AAC or M4A, WAV, FLAC, or Opus or Vorbis in Ogg, by the container FFmpeg
+finds and the codec of its first audio stream. Its first seconds are decoded, every audio
+packet is read (the last one's end must reach the duration the header claims: a cut-off MP3,
+WAV or FLAC says how long it should be), and its last second is decoded. `verify_upload` probes
+once and checks the file as the one or the other.
+
 Every refusal is a `ProbeError` whose message is a short sentence for the user: the upload
 endpoint shows it as the `detail` of a 422 MEDIA_UNREADABLE problem. The returned MediaInfo's
-`duration` is the video stream's, which timelines and previews rely on.
+`duration` is the video stream's (the audio stream's for a sound), which timelines and previews
+rely on.
 """
 
 from __future__ import annotations
@@ -70,7 +78,25 @@ VIDEO_FORMATS: dict[str, tuple[str, ...]] = {
     "gif": (".gif",),
     "apng": (".apng",),
 }
-# Opened only so the refusal can say what the file is: a picture, a sound, some text.
+# Sounds: the demuxers an audio upload may come from, with the extensions it is stored under,
+# and the codecs accepted in them (PCM of any layout: `pcm_s16le`, `pcm_f32le`...).
+AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
+    "mp3": (".mp3",),
+    "mov": (".m4a", ".mp4"),
+    "aac": (".aac",),
+    "wav": (".wav",),
+    "flac": (".flac",),
+    "ogg": (".ogg", ".opus", ".oga"),
+}
+AUDIO_CODECS = frozenset({"mp3", "aac", "flac", "opus", "vorbis", "alac"})
+MIN_AUDIO_SECONDS = 0.5
+HEAD_SECONDS = 5.0  # of a sound, decoded to prove it plays
+# A sound whose packets stop this much short of the duration its header claims was cut off.
+_SHORTFALL_SECONDS, _SHORTFALL_SHARE = 0.5, 0.02
+_AUDIO_ACCEPTED = "upload MP3, AAC or M4A, WAV, FLAC, or Opus or Vorbis in Ogg"
+AUDIO_NOT_ALLOWED = f"the sound is in a format that is not accepted here: {_AUDIO_ACCEPTED}"
+# Opened only so the refusal can say what the file is: a picture, some text. (wav, mp3, aac
+# and flac are the sounds' own.)
 _EXPLAINED_FORMATS = (
     "image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
     "wav", "mp3", "aac", "flac", "tty",
@@ -90,16 +116,40 @@ async def verify_video(ffmpeg: str, path: Path, *, timeout: float = 60) -> Media
     duration, and a file whose first frame or last second does not decode. `timeout` bounds
     the whole check; the FFmpeg processes are killed when it runs out.
     """
+    return await _checked(ffmpeg, path, timeout, "video")
+
+
+async def verify_audio(ffmpeg: str, path: Path, *, timeout: float = 60) -> MediaInfo:
+    """Return the file's MediaInfo if it is a complete sound; raise ProbeError saying why not.
+
+    Refused: a missing or empty file, anything FFmpeg cannot read, a file with a video stream
+    (cover art aside) or without sound, a container or codec not listed in AUDIO_FORMATS and
+    AUDIO_CODECS, a file cut off before the duration its header claims, sound that does not
+    decode at its start or its end, and an unknown duration or one under MIN_AUDIO_SECONDS.
+    """
+    return await _checked(ffmpeg, path, timeout, "audio")
+
+
+async def verify_upload(ffmpeg: str, path: Path, *, timeout: float = 60) -> MediaInfo:
+    """A video (`verify_video`), or a sound (`verify_audio`) when the file has audio and no
+    picture; the file is probed once. Raise ProbeError saying why it is neither."""
+    return await _checked(ffmpeg, path, timeout, None)
+
+
+async def _checked(ffmpeg: str, path: Path, timeout: float, kind: str | None) -> MediaInfo:
     try:
         async with asyncio.timeout(timeout):
-            return await _verify(ffmpeg, path, timeout)
+            _check_size(path)
+            info = await _describe(ffmpeg, path, timeout)
+            sound = info.video is None and info.audio is not None
+            if kind == "audio" or (kind is None and sound):
+                return await _verify_audio(ffmpeg, path, timeout, info)
+            return await _verify_video(ffmpeg, path, timeout, info)
     except TimeoutError:
         raise ProbeError(f"checking the file took longer than {timeout:g}s") from None
 
 
-async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
-    _check_size(path)
-    info = await _describe(ffmpeg, path, timeout)
+async def _verify_video(ffmpeg: str, path: Path, timeout: float, info: MediaInfo) -> MediaInfo:
     video = info.video
     if video is None:
         raise ProbeError("the file has no video stream")
@@ -116,13 +166,43 @@ async def _verify(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
     if duration <= 0 or (video.fps and duration < 1 / video.fps):
         raise ProbeError("the video is shorter than one frame")
     await _decode_head(ffmpeg, path, timeout)
-    packets_end = await _video_end(ffmpeg, path, timeout)
+    packets_end = await _stream_end(ffmpeg, path, timeout, "v")
     start = max(0.0, packets_end - TAIL_SECONDS)
     # Packet times run a frame or two behind with B-frames; the decoded tail's are exact.
     video_end = start + await _decode_tail(ffmpeg, path, start, timeout)
     if video.fps and video_end < 1 / video.fps:
         raise ProbeError("the video is shorter than one frame")
     return dataclasses.replace(info, duration=min(duration, video_end))
+
+
+async def _verify_audio(ffmpeg: str, path: Path, timeout: float, info: MediaInfo) -> MediaInfo:
+    audio = info.audio
+    if info.video is not None:
+        raise ProbeError("the file has a video stream: upload it as a video, or the sound alone")
+    if audio is None:
+        raise ProbeError("the file has no sound")
+    if container(info) not in AUDIO_FORMATS:
+        raise ProbeError(AUDIO_NOT_ALLOWED)
+    if audio.codec not in AUDIO_CODECS and not audio.codec.startswith("pcm_"):
+        raise ProbeError(f"the sound is encoded as {audio.codec}: {_AUDIO_ACCEPTED}")
+    # Packets first: a cut-off file is told so, not that its last packet is corrupt.
+    packets_end = await _stream_end(ffmpeg, path, timeout, "a")
+    duration = info.duration
+    if duration is not None and packets_end < duration - max(
+        _SHORTFALL_SECONDS, _SHORTFALL_SHARE * duration
+    ):
+        raise ProbeError(
+            f"the file is incomplete or damaged: its header says {duration:.1f} s but the sound "
+            f"stops at {packets_end:.1f} s, so the upload was probably cut off"
+        )
+    await _decode_audio_head(ffmpeg, path, timeout)
+    if duration is None:
+        raise ProbeError("the sound's duration is unknown")
+    if duration < MIN_AUDIO_SECONDS:
+        raise ProbeError(f"the sound is shorter than {MIN_AUDIO_SECONDS:g} s")
+    start = max(0.0, packets_end - TAIL_SECONDS)
+    audio_end = start + await _decode_tail(ffmpeg, path, start, timeout, "a")
+    return dataclasses.replace(info, duration=min(duration, audio_end))
 
 
 def container(info: MediaInfo) -> str:
@@ -134,9 +214,11 @@ def stored_extension(info: MediaInfo, name: str) -> str:
     """The extension to store a verified file under: chosen by its content, not its name.
 
     The client's extension is kept when it names the same container (`.mov` stays `.mov`),
-    otherwise the container's usual one: an MP4 uploaded as `clip.png` is stored as `.mp4`.
+    otherwise the container's usual one: an MP4 uploaded as `clip.png` is stored as `.mp4`,
+    a sound in MP4 as `.m4a`.
     """
-    extensions = VIDEO_FORMATS.get(container(info), (".bin",))
+    formats = AUDIO_FORMATS if info.video is None else VIDEO_FORMATS
+    extensions = formats.get(container(info), (".bin",))
     suffix = Path(name).suffix.lower()
     return suffix if suffix in extensions else extensions[0]
 
@@ -178,7 +260,9 @@ async def _describe(ffmpeg: str, path: Path, timeout: float) -> MediaInfo:
                 "the file is incomplete or damaged: its index (moov atom) is missing, "
                 "so the upload or recording was probably cut off"
             ) from None
-        raise ProbeError("the file is not in a video format FFmpeg recognises") from None
+        raise ProbeError(
+            "the file is not in a video format or audio format FFmpeg recognises"
+        ) from None
 
 
 def _looks_like_mp4(path: Path) -> bool:
@@ -205,36 +289,55 @@ async def _decode_head(ffmpeg: str, path: Path, timeout: float) -> None:
     await _decode(argv, timeout, "its first frame")
 
 
-async def _video_end(ffmpeg: str, path: Path, timeout: float) -> float:
-    """Read every video packet without decoding; return where the video stream ends."""
+async def _decode_audio_head(ffmpeg: str, path: Path, timeout: float) -> None:
+    """Decode the first seconds of the sound."""
+    argv = [
+        ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-xerror",
+        *input_args(path, UPLOAD_FORMATS),
+        "-map", "0:a:0", "-t", f"{HEAD_SECONDS:g}",
+        "-f", "null", "-progress", "pipe:1", "-nostats", "-",
+    ]  # fmt: skip
+    await _decode(argv, timeout, "its opening")
+
+
+_STREAM_NAMES = {"v": "video", "a": "sound"}
+
+
+async def _stream_end(ffmpeg: str, path: Path, timeout: float, stream: str) -> float:
+    """Read every packet of the first video (`v`) or audio (`a`) stream without decoding;
+    return where that stream ends."""
+    what = _STREAM_NAMES[stream]
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
         *input_args(path, UPLOAD_FORMATS),
-        "-map", "0:v:0", "-c", "copy",
+        "-map", f"0:{stream}:0", "-c", "copy",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
     code, progress, stderr = await _run(argv, seconds=timeout, what="read it", progress=True)
     if code != 0 or stderr.strip():
-        raise ProbeError(f"the file is incomplete or damaged: {_complaint(stderr, 'its video')}")
+        raise ProbeError(f"the file is incomplete or damaged: {_complaint(stderr, f'its {what}')}")
     end = _last_out_time(progress)
     if end is None:
-        raise ProbeError("the file is incomplete or damaged: it holds no video data")
+        raise ProbeError(f"the file is incomplete or damaged: it holds no {what} data")
     return end
 
 
-async def _decode_tail(ffmpeg: str, path: Path, start: float, timeout: float) -> float:
-    """Decode the video from `start` (an input seek) to the end; return how long that lasted."""
+async def _decode_tail(
+    ffmpeg: str, path: Path, start: float, timeout: float, stream: str = "v"
+) -> float:
+    """Decode the stream from `start` (an input seek) to the end; return how long that lasted."""
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
         "-ss", f"{start:.3f}", *input_args(path, UPLOAD_FORMATS),
-        "-map", "0:v:0",
+        "-map", f"0:{stream}:0",
         "-f", "null", "-progress", "pipe:1", "-nostats", "-",
     ]  # fmt: skip
     code, progress, stderr = await _run(
         argv, seconds=timeout, what="decode its last second", progress=True
     )
     decoded = _last_out_time(progress)
-    if code != 0 or _frames(progress) == 0 or decoded is None:
+    nothing = _frames(progress) == 0 and stream == "v"  # sound has no frame count
+    if code != 0 or nothing or decoded is None:
         raise ProbeError(f"the file is incomplete or damaged: its last second {_complaint(stderr)}")
     return decoded
 

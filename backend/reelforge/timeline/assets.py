@@ -1,9 +1,11 @@
 """Assets: import (verify, thumbnail, record, queue a proxy) and delete.
 
 An asset belongs to a project, or to no project: the media library, whose images and clips
-generation jobs use as scene visuals. Pictures (PNG, JPEG, WebP) and videos are told apart by
-their first bytes, never by name, and each is verified its own way (`verify_image` with Pillow,
-`verify_video` with FFmpeg). A picture gets a thumbnail but no proxy: it has no frames to seek.
+generation jobs use as scene visuals, and whose sounds they use as music. Pictures (PNG, JPEG,
+WebP) are told apart by their first bytes, never by name, and verified with Pillow; anything
+else is probed by FFmpeg and verified as a video, or as a sound when it has audio and no
+picture (`verify_upload`: MP3, AAC/M4A, WAV, FLAC, Opus/Ogg). A picture gets a thumbnail but no
+proxy: it has no frames to seek; a sound gets a picture of its waveform, and no proxy either.
 
 An import either completes (file in place, row stored, thumbnail made) or leaves nothing: the
 file is removed if verification or the database write fails.
@@ -23,11 +25,12 @@ from reelforge.config import Paths
 from reelforge.errors import ReelforgeError
 from reelforge.files import atomic_output
 from reelforge.media.clips import clip_dir
+from reelforge.media.commands import waveform_args
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.images import ImageInfo, is_picture, thumbnail, verify_image
 from reelforge.media.preview import frame_args, thumbnail_at
 from reelforge.media.probe import MediaInfo, ProbeError
-from reelforge.media.verify import stored_extension, verify_video
+from reelforge.media.verify import stored_extension, verify_upload
 from reelforge.store.projects import ProjectStore
 from reelforge.store.records import AssetRecord, ProjectRecord
 from reelforge.store.repository import now
@@ -78,9 +81,9 @@ class AssetLibrary:
         """Verify `received` (already in `upload_path(...)`) and record it as an asset of
         `project`, or of the media library when `project` is None.
 
-        A PNG, JPEG or WebP becomes an image asset, anything else must be a video. On any
-        failure the file is deleted and the error raised: MEDIA_UNREADABLE for a file that is
-        not a whole, readable picture or video.
+        A PNG, JPEG or WebP becomes an image asset, anything else must be a video or a sound
+        (an audio asset). On any failure the file is deleted and the error raised:
+        MEDIA_UNREADABLE for a file that is not a whole, readable picture, video or sound.
         """
         project_id = project.id if project is not None else None
         final = received.with_name(asset_id + extension_of(name))
@@ -100,7 +103,10 @@ class AssetLibrary:
                 os.replace(received, final)
                 await self._thumbnail(await _binary(ffmpeg), final, media, thumb)
                 stored = _Stored(final, thumb, self.paths)
-                asset = _record(project_id, asset_id, name, origin, media, stored)
+                if media.video is None:
+                    asset = _audio_record(project_id, asset_id, name, origin, media, stored)
+                else:
+                    asset = _record(project_id, asset_id, name, origin, media, stored)
             await self.store.add_asset(asset)
         except BaseException:
             for leftover in (received, final, thumb):
@@ -123,14 +129,16 @@ class AssetLibrary:
             await asyncio.to_thread(shutil.rmtree, clip_dir(self.paths.cache, asset_id), True)
         await asyncio.to_thread(shutil.rmtree, self.paths.project_dir(project_id), True)
 
-    async def _thumbnail(self, ffmpeg: str, video: Path, info: MediaInfo, out: Path) -> None:
+    async def _thumbnail(self, ffmpeg: str, media: Path, info: MediaInfo, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(ReelforgeError), atomic_output(out) as part:
             # A missing thumbnail is not worth failing an import over.
-            await run_ffmpeg(
-                ffmpeg,
-                frame_args(video, thumbnail_at(info.duration), part, width=THUMBNAIL_WIDTH),
-            )
+            if info.video is None:  # a sound: its waveform
+                args = waveform_args(str(media), str(part), width=THUMBNAIL_WIDTH)
+            else:
+                at = thumbnail_at(info.duration)
+                args = frame_args(media, at, part, width=THUMBNAIL_WIDTH)
+            await run_ffmpeg(ffmpeg, args)
 
 
 async def _binary(ffmpeg: Ffmpeg) -> str:
@@ -138,14 +146,14 @@ async def _binary(ffmpeg: Ffmpeg) -> str:
 
 
 async def _verify(ffmpeg: Ffmpeg, path: Path) -> ImageInfo | MediaInfo:
-    """Check the file as a picture or as a video, chosen by its first bytes.
+    """Check the file as a picture (chosen by its first bytes), else as a video or a sound.
 
-    MEDIA_UNREADABLE, with the check's sentence, for anything that is neither.
+    MEDIA_UNREADABLE, with the check's sentence, for anything that is none of them.
     """
     try:
         if await asyncio.to_thread(_is_picture, path):
             return await asyncio.to_thread(verify_image, path)
-        return await verify_video(await _binary(ffmpeg), path)
+        return await verify_upload(await _binary(ffmpeg), path)
     except ProbeError as exc:
         raise ReelforgeError("MEDIA_UNREADABLE", str(exc)) from None
 
@@ -233,5 +241,39 @@ def _record(
         thumbnail_path=stored.thumbnail,
         proxy_path=None,
         proxy_status="pending",
+        created_at=now(),
+    )
+
+
+def _audio_record(
+    project_id: str | None,
+    asset_id: str,
+    name: str,
+    origin: str,
+    info: MediaInfo,
+    stored: _Stored,
+) -> AssetRecord:
+    """A sound: a duration and an audio codec, no picture and no proxy (it is played as it
+    is, as a generation job's music)."""
+    audio = info.audio
+    assert audio is not None and info.duration is not None  # verify_upload guarantees both
+    return AssetRecord(
+        id=asset_id,
+        project_id=project_id,
+        kind="audio",
+        name=name,
+        origin="generated" if origin == "generated" else "original",
+        path=stored.path,
+        size=stored.size,
+        format=info.format_name,
+        duration=info.duration,
+        width=0,
+        height=0,
+        fps=None,
+        video_codec="",
+        audio_codec=audio.codec,
+        thumbnail_path=stored.thumbnail,
+        proxy_path=None,
+        proxy_status="ready",
         created_at=now(),
     )

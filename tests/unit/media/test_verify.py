@@ -10,7 +10,7 @@ import imageio_ffmpeg
 import pytest
 
 from reelforge.media.probe import ProbeError
-from reelforge.media.verify import verify_video
+from reelforge.media.verify import stored_extension, verify_audio, verify_upload, verify_video
 
 FFMPEG = str(imageio_ffmpeg.get_ffmpeg_exe())
 
@@ -153,3 +153,73 @@ async def test_accepts_open_gop_h264(tmp_path: Path) -> None:
     )  # fmt: skip
     info = await verify_video(FFMPEG, path)
     assert info.duration == pytest.approx(4.0, abs=0.05)
+
+
+@pytest.fixture(scope="module")
+def sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4 s tone in every accepted format, and the broken and refused ones."""
+    root = tmp_path_factory.mktemp("sounds")
+    tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=4"]
+    for name, codec in [
+        ("tone.mp3", "libmp3lame"), ("tone.m4a", "aac"), ("tone.aac", "aac"),
+        ("tone.wav", "pcm_s16le"), ("tone.flac", "flac"), ("tone.opus", "libopus"),
+        ("tone.ogg", "libvorbis"), ("tone.mka", "libopus"), ("tone.mp2", "libtwolame"),
+    ]:  # fmt: skip
+        _make(*tone, "-c:a", codec, str(root / name))
+    _make("-f", "lavfi", "-i", "testsrc2=s=64x64", "-frames:v", "1", str(root / "art.png"))
+    _make(
+        "-i", str(root / "tone.mp3"), "-i", str(root / "art.png"), "-map", "0", "-map", "1",
+        "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic", str(root / "cover.mp3"),
+    )  # fmt: skip
+    _make("-f", "lavfi", "-i", "sine=duration=0.2", str(root / "blip.wav"))
+    for name in ("tone.mp3", "tone.wav", "tone.flac", "tone.m4a"):
+        _truncate(root / name, root / f"cut-{name}")
+    (root / "noise.mp3").write_bytes(random.Random(99).randbytes(100_000))
+    return root
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [
+        ("tone.mp3", "mp3"), ("tone.m4a", "aac"), ("tone.aac", "aac"), ("tone.wav", "pcm_s16le"),
+        ("tone.flac", "flac"), ("tone.opus", "opus"), ("tone.ogg", "vorbis"),
+        ("cover.mp3", "mp3"),  # cover art is not a video
+    ],
+)  # fmt: skip
+async def test_accepts_complete_sounds(sounds: Path, name: str, codec: str) -> None:
+    for check in (verify_audio, verify_upload):
+        info = await check(FFMPEG, sounds / name)
+        assert info.duration == pytest.approx(4.0, abs=0.06)
+        assert info.video is None and info.audio is not None and info.audio.codec == codec
+    stored = stored_extension(await verify_upload(FFMPEG, sounds / name), "upload.bin")
+    assert stored == {".aac": ".aac", ".opus": ".ogg"}.get(Path(name).suffix, Path(name).suffix)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("cut-tone.mp3", "header says 4.0 s but the sound stops at 2"),
+        ("cut-tone.wav", "incomplete or damaged: its opening does not decode"),
+        ("cut-tone.flac", "incomplete or damaged"),
+        ("cut-tone.m4a", "moov atom\\) is missing"),
+        ("noise.mp3", "incomplete or damaged: its sound does not read"),  # "mp3", 0 channels
+        ("tone.mka", "the sound is in a format that is not accepted here"),
+        ("tone.mp2", "the sound is encoded as mp2"),
+        ("blip.wav", "shorter than 0.5 s"),
+    ],
+)
+async def test_refuses_a_broken_or_unknown_sound(sounds: Path, name: str, message: str) -> None:
+    with pytest.raises(ProbeError, match=message):
+        await verify_upload(FFMPEG, sounds / name)
+
+
+@pytest.mark.anyio
+async def test_an_upload_with_a_picture_is_checked_as_a_video(media: Path, sounds: Path) -> None:
+    info = await verify_upload(FFMPEG, media / "clip.mp4")
+    assert info.video is not None and stored_extension(info, "a.mkv") == ".mp4"
+    with pytest.raises(ProbeError, match="the file has a video stream"):
+        await verify_audio(FFMPEG, media / "clip.mp4")
+    with pytest.raises(ProbeError, match="the file has no video stream"):
+        await verify_video(FFMPEG, sounds / "tone.mp3")
