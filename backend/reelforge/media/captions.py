@@ -3,9 +3,13 @@ words with their times as JSON.
 
 Four burned-in styles. `outline` and `boxed` show each sentence while it is spoken. With word
 timings from the speech engine, `karaoke` shows the sentence a line or two at a time and colours
-the word being spoken, and `pop` shows one to three words at a time, large, in the middle of the
-frame (the look of vertical shorts), the spoken one coloured. A sentence without word timings
-(cloud speech that reports none) is shown whole in either, at the normal caption size.
+the word being spoken, and `pop` shows one to three words at a time, large and centred (the
+look of vertical shorts), the spoken one coloured. A sentence without word timings (cloud speech
+that reports none) is shown whole in either, at the normal caption size.
+
+Every style sits at the bottom, in the band the slides keep free of text (the bottom 18 % of the
+frame, `providers.cards.CAPTION_ZONE`): pop centred on the frame's middle covered slide titles
+and bullets. Pop is sized so that a line of it fits that band (two lines in a vertical frame).
 
 Every caption is set in lines by `caption_layout` (measured with the caption font, broken only
 between words, never wider than `Geometry.safe_width`), so libass never wraps by itself.
@@ -141,16 +145,17 @@ class Geometry:
     shadow: int
     margin_h: int
     margin_v: int
-    alignment: int  # numpad: 2 bottom centre, 5 middle centre
     safe_width: float  # the widest a line may be: the frame less margins, border and shadow
 
 
 def geometry(style: CaptionStyle, width: int, height: int) -> Geometry:
     short = min(width, height)
     base = max(12, round(short * 0.05))
-    size = {"karaoke": max(12, round(short * 0.055)), "pop": max(14, round(short * 0.095))}.get(
-        style, base
-    )
+    sizes = {
+        "karaoke": max(12, round(short * 0.055)),
+        "pop": max(14, round(min(short * 0.095, height * 0.075))),
+    }
+    size = sizes.get(style, base)
     if style == "boxed":
         outline, shadow = max(2, round(size * 0.25)), 0
     elif style == "pop":
@@ -167,8 +172,7 @@ def geometry(style: CaptionStyle, width: int, height: int) -> Geometry:
         outline=outline,
         shadow=shadow,
         margin_h=margin_h,
-        margin_v=round(height * 0.06),
-        alignment=5 if style == "pop" else 2,
+        margin_v=round(height * (0.04 if style == "pop" else 0.06)),
         safe_width=max(1.0, safe),
     )
 
@@ -399,8 +403,9 @@ def to_ass(
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: Caption,{family},{geo.size},&H00FFFFFF,&H00FFFFFF,{outline_colour},"
         f"{back_colour},-1,0,0,0,100,100,0,0,{border},{geo.outline},{geo.shadow},"
-        # Encoding -1: libass finds each line's base direction (Arabic, Hebrew read right to left)
-        f"{geo.alignment},{geo.margin_h},{geo.margin_h},{geo.margin_v},-1\n\n"
+        # Alignment 2: bottom centre. Encoding -1: libass finds each line's base direction
+        # (Arabic, Hebrew read right to left).
+        f"2,{geo.margin_h},{geo.margin_h},{geo.margin_v},-1\n\n"
         "[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )

@@ -205,7 +205,13 @@ def test_pop_never_spans_two_sentences_and_lights_every_word(family: str) -> Non
         assert len(shown.split()) <= 3
     assert [highlighted(t) for _, _, t in events] == [*first.text.split(), *second.text.split()]
     style = _style(to_ass([first], width=1080, height=1920, font_family=family, style="pop"))
-    assert style["Alignment"] == "5" and int(style["Fontsize"]) > 54  # large, centred
+    assert style["Alignment"] == "2" and int(style["Fontsize"]) > 54  # large, centred
+    # pop fits the bottom band the slides keep free (18 % of the height): a line of it at
+    # every preset, two in a vertical frame
+    for width, height in SIZES.values():
+        geo = geometry("pop", width, height)
+        lines = 2 if height > width else 1
+        assert geo.margin_v + lines * 1.1 * geo.size + 2 * geo.outline <= 0.18 * height + 1
 
 
 def test_styles_without_word_timings_show_the_sentence(family: str) -> None:
