@@ -10,6 +10,7 @@ and the CLI both call it with their own progress callback.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -85,6 +86,16 @@ def finished_stages(workdir: Path) -> list[str]:
     return done
 
 
+# Stages that run side by side: the slides need nothing from the narration, so they are drawn
+# while the voice speaks (its model runs in a worker thread, the slides in others).
+TOGETHER: tuple[tuple[str, ...], ...] = (
+    ("script",),
+    ("voice", "visuals"),
+    ("compose",),
+    ("render",),
+)
+
+
 async def run_pipeline(
     request: JobRequest, ctx: StageContext, progress: Progress
 ) -> list[OutputFile]:
@@ -94,32 +105,51 @@ async def run_pipeline(
         ctx.log(f"removed {removed} partial file(s) left by an interrupted run")
     done = finished_stages(ctx.workdir)
     total_weight = sum(stage.weight for stage in STAGES)
+    by_name = {stage.name: stage for stage in STAGES}
     before = 0.0
-    for stage in STAGES:
-        share = stage.weight / total_weight * 100
+    for names in TOGETHER:
+        group = [by_name[name] for name in names]
+        shares = {stage.name: stage.weight / total_weight * 100 for stage in group}
+        fractions = {stage.name: 1.0 if stage.name in done else 0.0 for stage in group}
 
-        def stage_progress(
+        def report(
+            name: str,
             fraction: float,
             message: str,
             current: int | None,
             total: int | None,
-            _stage: Stage = stage,
             _before: float = before,
-            _share: float = share,
+            _shares: dict[str, float] = shares,
+            _fractions: dict[str, float] = fractions,
         ) -> None:
-            fraction = min(1.0, max(0.0, fraction))
-            progress(_stage.name, _before + _share * fraction, message, current, total)
+            _fractions[name] = max(_fractions[name], min(1.0, max(0.0, fraction)))
+            overall = _before + sum(_shares[n] * f for n, f in _fractions.items())
+            progress(name, overall, message, current, total)
 
-        if stage.name in done:
-            stage_progress(1.0, f"{stage.name}: reused from checkpoint", None, None)
-        else:
+        async def run_stage(stage: Stage, _report: Callable[..., None] = report) -> None:
+            def stage_progress(
+                fraction: float, message: str, current: int | None, total: int | None
+            ) -> None:
+                _report(stage.name, fraction, message, current, total)
+
+            if stage.name in done:
+                stage_progress(1.0, f"{stage.name}: reused from checkpoint", None, None)
+                return
             ctx.check_cancelled()
             stage_progress(0.0, f"Starting {stage.name}", None, None)
             await stage.run(request, replace(ctx, progress=stage_progress))
-            write_struct(ctx.workdir / CHECKPOINT, Checkpoint(completed=[*done, stage.name]))
             done.append(stage.name)
-        before += share
-        if request.plan.stop_after == stage.name:
+            finished = [n for n in STAGE_NAMES if n in done]
+            write_struct(ctx.workdir / CHECKPOINT, Checkpoint(completed=finished))
+
+        if len(group) == 1:
+            await run_stage(group[0])
+        else:
+            async with asyncio.TaskGroup() as tasks:  # one failing cancels the other
+                for stage in group:
+                    tasks.create_task(run_stage(stage))
+        before += sum(shares.values())
+        if request.plan.stop_after in names:
             raise StopForReview
     return outputs(ctx.workdir)
 
