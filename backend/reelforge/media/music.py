@@ -102,12 +102,17 @@ class Library:
 
 @functools.cache
 def library() -> Library:
-    """The installed library, read once per process."""
+    """The installed library, read once per process. Without the package's metadata (a bundle
+    that left its dist-info out) the tracks still list, without tempo or key."""
     import immich_memories_music
 
-    dist = importlib.metadata.distribution(PACKAGE)
-    listed = parse_listing(dist.read_text("licenses/LICENSE-MUSIC") or "")
-    return load_library(immich_memories_music.tracks_dir(), listed, f"{PACKAGE} {dist.version}")
+    try:
+        dist = importlib.metadata.distribution(PACKAGE)
+        listed = parse_listing(dist.read_text("licenses/LICENSE-MUSIC") or "")
+        version = dist.version
+    except importlib.metadata.PackageNotFoundError:
+        listed, version = {}, "(version unknown)"
+    return load_library(immich_memories_music.tracks_dir(), listed, f"{PACKAGE} {version}")
 
 
 def load_library(root: Path, listed: dict[str, tuple[float, str]], source: str) -> Library:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reelforge.api.about import components, notice_text
+from reelforge.media import music
 from reelforge.media.fonts import BUNDLED_FONTS
 
 NOTICE = Path(__file__).resolve().parents[3] / "NOTICE"
@@ -23,8 +24,6 @@ def test_every_bundled_font_has_a_licence() -> None:
 
 
 def test_the_music_library_is_listed_with_its_licence() -> None:
-    from reelforge.media import music
-
     entry = next(c for c in components() if c.source == music.PACKAGE)
     assert entry.kind == "music" and entry.license == music.LICENSE == "MIT"
     assert str(len(music.library().tracks)) in entry.name
