@@ -9,10 +9,10 @@ the cache folder, named by everything that goes into them, so each (style, prese
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
-from reelforge.files import atomic_output
 from reelforge.generate.context import content_key
 from reelforge.media.captions import Cue, Word, caption_frame_args, to_ass
 from reelforge.media.ffmpeg import run_ffmpeg
@@ -24,7 +24,6 @@ SAMPLE_TEXT = "Every word lights up as it is spoken, so viewers follow along."
 WORD_SEC = 0.32  # the sample's words are spoken this far apart
 SHOWN_WORD = 3  # the frame shows the moment the fourth word ("up") is spoken
 FOLDER = "caption-samples"
-_LOCKS: dict[tuple[str, str], asyncio.Lock] = {}
 
 
 def sample_cue() -> Cue:
@@ -42,13 +41,12 @@ def sample_time() -> float:
     return (word.start + word.end) / 2
 
 
-def _draw_background(size: tuple[int, int], path: Path) -> None:
-    with atomic_output(path) as part:
-        background(size, theme("modern", 0), 0).save(part, format="PNG", compress_level=1)
-
-
 async def caption_sample(ffmpeg: str, cache_dir: Path, style: CaptionStyle, preset: Preset) -> Path:
-    """The PNG of `style` at `preset`'s frame size (drawn now unless already cached)."""
+    """The PNG of `style` at `preset`'s frame size (drawn now unless already cached).
+
+    Two requests for a frame not drawn yet each draw it in a folder of their own and rename it
+    into place, so neither sees half a file.
+    """
     width, height = PRESET_SIZES[preset]
     font = await asyncio.to_thread(find_font, cache_dir)
     ass = await asyncio.to_thread(
@@ -56,21 +54,19 @@ async def caption_sample(ffmpeg: str, cache_dir: Path, style: CaptionStyle, pres
     )
     folder = cache_dir / FOLDER
     out = folder / f"{style}-{preset}-{content_key([ass, 'modern', 0])[:16]}.png"
-    async with _LOCKS.setdefault((style, preset), asyncio.Lock()):
-        if out.is_file():
-            return out
-        folder.mkdir(parents=True, exist_ok=True)
-        fonts = await asyncio.to_thread(fonts_dir_for, font, [ass])
-        with tempfile.TemporaryDirectory(dir=folder) as work:
-            still, captions = Path(work) / "background.png", Path(work) / "captions.ass"
-            await asyncio.to_thread(_draw_background, (width, height), still)
-            captions.write_text(ass, encoding="utf-8")
-            with atomic_output(out) as part:
-                args = caption_frame_args(
-                    str(still), str(captions), str(fonts), sample_time(), str(part)
-                )
-                await run_ffmpeg(ffmpeg, args)
-        for stale in folder.glob(f"{style}-{preset}-*.png"):
-            if stale != out:
-                stale.unlink(missing_ok=True)
+    if out.is_file():
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    fonts = await asyncio.to_thread(fonts_dir_for, font, [ass])
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        still, captions, frame = (Path(work) / name for name in ("bg.png", "c.ass", "frame.png"))
+        picture = background((width, height), theme("modern", 0), 0)
+        await asyncio.to_thread(picture.save, still, format="PNG", compress_level=1)
+        captions.write_text(ass, encoding="utf-8")
+        args = caption_frame_args(str(still), str(captions), str(fonts), sample_time(), str(frame))
+        await run_ffmpeg(ffmpeg, args)
+        os.replace(frame, out)
+    for stale in folder.glob(f"{style}-{preset}-*.png"):
+        if stale != out:  # drawn by an older version of the captions
+            stale.unlink(missing_ok=True)
     return out
