@@ -223,7 +223,10 @@ class Tools:
         pacing: Pacing | None = None,
         density: Density | None = None,
         style: Style | None = None,
-        voice: Annotated[str | None, Field(description="espeak-ng voice, e.g. en-us")] = None,
+        voice: Annotated[
+            str | None,
+            Field(description="a voice id from GET /api/voices (piper:en_US-joe-medium), or auto"),
+        ] = None,
         preset: Preset | None = None,
         resolution: Annotated[
             str | None, Field(pattern=r"^\d{2,4}x\d{2,4}$", description="WxH; overrides preset")
