@@ -24,7 +24,7 @@ from PIL import ImageFont, features
 
 from reelforge.media.fonts import Choice, Font, bundled, caption_font, caption_runs, em_pixels
 
-__all__ = ["Layout", "Measure", "Piece", "fit", "pieces"]
+__all__ = ["PHRASE_END", "Layout", "Measure", "Piece", "fit", "pieces"]
 
 # Kinsoku: characters that may not start a line, and that may not end one.
 _NO_START = frozenset(
@@ -32,8 +32,8 @@ _NO_START = frozenset(
     "々〻‐゠–〜～：；:;・…‥"  # noqa: RUF001
 )
 _NO_END = frozenset("([｛〔〈《「『【〘〖〝‘“｟«（［")  # noqa: RUF001
-# A line that ends in one of these ends a phrase: the best place for a break.
-_BREAK_AFTER = frozenset(',.;:!?…—–)]"”’»、。，．！？；：」』）')  # noqa: RUF001
+# What ends a phrase: the best place for a line break (and where pop's groups end).
+PHRASE_END = frozenset(',.;:!?…—–)]"”’»、。，．！？；：」』）،؛؟।')  # noqa: RUF001
 _MID_PHRASE = 0.05  # what a break inside a phrase costs, against lines' squared widths
 _MOST_BALANCED = 400  # more pieces than this (a pathological token cut up) are set greedily
 
@@ -205,7 +205,7 @@ def _balanced(
             if share > 1 and end > first + 1:
                 break
             cost = share * share
-            if end < n and line[-1:] not in _BREAK_AFTER:
+            if end < n and line[-1:] not in PHRASE_END:
                 cost += _MID_PHRASE
             for m in range(count):
                 total = best[first][m] + cost

@@ -24,9 +24,9 @@ from typing import get_args
 
 import msgspec
 
-from reelforge.media.caption_layout import Layout, Measure, fit, pieces
+from reelforge.media.caption_layout import PHRASE_END, Layout, Measure, fit, pieces
 from reelforge.media.filtergraph import option_value
-from reelforge.media.fonts import ass_font_runs, caption_runs
+from reelforge.media.fonts import ass_font_runs, caption_font, caption_runs
 from reelforge.models import CaptionStyle
 
 CAPTION_STYLES: tuple[CaptionStyle, ...] = get_args(CaptionStyle)
@@ -38,7 +38,6 @@ HIGHLIGHT = "&H1FD2FF&"  # the spoken word: a warm yellow (#FFD21F)
 _PAGE_LINES = 2  # karaoke shows at most this many lines of a sentence at once
 _POP_WORDS = 3
 _POP_CHARS = 16  # a pop group longer than this (with spaces) is avoided: it would wrap
-_PHRASE_END = frozenset(',.;:!?…—–)]"”’»、。，．！？；：」』）')  # noqa: RUF001
 
 
 @dataclass(frozen=True)
@@ -234,7 +233,7 @@ def pop_groups(text: str, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
     phrase: list[int] = []
     for index, (start, end) in enumerate(spans):
         phrase.append(index)
-        if text[start:end][-1:] in _PHRASE_END or index == len(spans) - 1:
+        if text[start:end][-1:] in PHRASE_END or index == len(spans) - 1:
             groups.extend(_split_phrase(text, spans, phrase))
             phrase = []
     return groups
@@ -285,6 +284,7 @@ class _Writer:
         self.geo = geo
         self.measure = Measure(family)
         self._reset = f"{{\\fn{family}\\fscx100\\fscy100}}"
+        self._switched = caption_font(family)  # the font ass_font_runs switches away from
 
     def layout(
         self, text: str, spans: list[tuple[int, int]] | None, size: int, page: int | None = None
@@ -304,7 +304,7 @@ class _Writer:
         self, text: str, lines: Sequence[tuple[int, int]], size: int, lit: tuple[int, int] | None
     ) -> str:
         parts = [] if size == self.geo.size else [f"{{\\fs{size}}}"]
-        font = self.measure.font
+        font = self._switched
         for number, (start, end) in enumerate(lines):
             tags: dict[int, str] = {}
             if lit is not None and lit[0] < end and lit[1] > start:
