@@ -187,35 +187,55 @@ DUCK_RELEASE_MS = 350
 _STEREO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 
 
-def bed_filtergraph(bed: BedPlan, source: str = "1:a", out: str = "bed") -> str:
-    """The music bed of `bed` from input `source`, labelled `[out]`: exactly `bed.duration`
-    long, not yet ducked.
+def bed_inputs(bed: BedPlan) -> int:
+    """How many times `bed_filtergraph` opens the track: once, or three times for a loop."""
+    return 1 if bed.loop >= bed.duration else 3
+
+
+def bed_filtergraph(bed: BedPlan, first_input: int = 1, out: str = "bed") -> str:
+    """The music bed of `bed`, labelled `[out]`: exactly `bed.duration` long, not yet ducked.
+    The track is inputs `first_input` onwards (`bed_inputs(bed)` of them).
 
     When the video is longer than the loop, the track's first `loop` seconds play once, then
     a loopable copy of them repeats (`aloop`). That copy begins with the crossfade (equal
     power, `qsin`) of the seconds that follow the loop in the track into the loop's own first
     seconds, so each join continues the track as it would have gone on, fading into its start:
     sample-continuous, no gap, no click, and the bar grid kept (every repeat is whole bars).
+
+    The three parts are read from three openings of the track, each decoded only when it is
+    needed: split from one, all but the part playing would wait in memory (an FFmpeg of 350 MB
+    for a 3-minute loop; as it is, the loop's one copy, in 16-bit, is most of it).
     """
     rate = SAMPLE_RATE
     start = round(bed.start * rate)
     loop = max(1, round(bed.loop * rate))
     fade = max(1, round(bed.crossfade * rate))
     duration = f"{bed.duration:.6f}"
-    head = f"[{source}]{_STEREO},atrim=start_sample={start}"
+
+    def part(index: int, begin: int, end: int) -> str:
+        return (
+            f"[{first_input + index}:a]{_STEREO},"
+            f"atrim=start_sample={start + begin}:end_sample={start + end},asetpts=N/SR/TB"
+        )
+
     if bed.loop >= bed.duration:
-        graph = f"{head},asetpts=N/SR/TB,atrim=0:{duration}"
+        graph = (
+            f"[{first_input}:a]{_STEREO},atrim=start_sample={start},asetpts=N/SR/TB,"
+            f"atrim=0:{duration}"
+        )
     else:
         repeats = math.ceil((bed.duration - bed.loop) / bed.loop)
         graph = (
-            f"{head}:end_sample={start + loop + fade},asetpts=N/SR/TB,asplit=4[m0][m1][m2][m3];"
-            f"[m0]atrim=end_sample={loop},asetpts=N/SR/TB[first];"
-            f"[m1]atrim=start_sample={loop},asetpts=N/SR/TB[after];"
-            f"[m2]atrim=end_sample={fade},asetpts=N/SR/TB[opening];"
-            f"[m3]atrim=start_sample={fade}:end_sample={loop},asetpts=N/SR/TB[rest];"
+            f"{part(0, 0, loop)}[first];"
+            f"{part(1, 0, loop + fade)},asplit=2[m0][m1];"
+            f"[m0]atrim=start_sample={loop},asetpts=N/SR/TB[after];"
+            f"[m1]atrim=end_sample={fade}[opening];"
             f"[after][opening]acrossfade=ns={fade}:c1=qsin:c2=qsin[join];"
-            f"[join][rest]concat=n=2:v=0:a=1,aloop=loop={repeats - 1}:size={loop}[again];"
-            f"[first][again]concat=n=2:v=0:a=1,asetpts=N/SR/TB,atrim=0:{duration}"
+            f"{part(2, fade, loop)}[rest];"
+            f"[join][rest]concat=n=2:v=0:a=1,aformat=sample_fmts=s16,"
+            f"aloop=loop={repeats - 1}:size={loop}[again];"
+            f"[first][again]concat=n=2:v=0:a=1,aformat=sample_fmts=fltp,asetpts=N/SR/TB,"
+            f"atrim=0:{duration}"
         )
     fade_out = max(0.0, bed.duration - bed.fade_out_start)
     return (
@@ -228,8 +248,9 @@ def bed_filtergraph(bed: BedPlan, source: str = "1:a", out: str = "bed") -> str:
 def premix_args(
     narration: str, duration: float, output: str, bed: BedPlan | None = None
 ) -> list[str]:
-    """Narration (input 0) over `bed` (input 1: its `source`), ducked while the narration
-    speaks, exactly `duration` long, as a float WAV. Without a bed, the narration alone."""
+    """Narration (input 0) over `bed` (inputs 1 onwards: its `source`), ducked while the
+    narration speaks, exactly `duration` long, as a float WAV. Without a bed, the narration
+    alone."""
     voice = f"[0:a]{_STEREO},apad=whole_dur={duration:.6f},atrim=0:{duration:.6f}"
     if bed is None:
         return [
@@ -249,8 +270,9 @@ def premix_args(
         f":attack={DUCK_ATTACK_MS}:release={DUCK_RELEASE_MS}:knee=4[ducked];"
         "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
     )
+    music = [arg for _ in range(bed_inputs(bed)) for arg in ("-i", safe_path(bed.source))]
     return [
-        "-i", safe_path(narration), "-i", safe_path(bed.source),
+        "-i", safe_path(narration), *music,
         "-filter_complex", graph, "-map", "[out]",
         "-c:a", "pcm_f32le", "-f", "wav", safe_path(output),
     ]  # fmt: skip
