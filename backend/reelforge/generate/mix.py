@@ -10,9 +10,9 @@ to the video (`music.plan_bed`: whole-bar loops joined by a crossfade, fades at 
 a fixed distance under the narration's measured loudness and ducked while it speaks).
 
 Loudness is measured with `ebur128` and set by gain and a look-ahead limiter: measured,
-gained and limited, measured again, and gained once more by what the limiter took, so it lands
-within 0.3 LU of the target (loudnorm's two passes, which resample to 192 kHz, took about eight
-times as long).
+gained and limited, measured again and corrected (see `normalise`) until it lands within 0.3 LU
+of the target (loudnorm's two passes, which resample to 192 kHz, took about eight times as
+long).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ MUSIC_SAMPLES = "audio/music.f32"  # its decoded samples, while they are read
 BED = "audio/bed.json"  # the fitted bed, kept to show what was made
 TARGET_LUFS = commands.LOUDNESS_TARGET["I"]
 TOLERANCE_LU = 0.3
+ATTEMPTS = 4  # passes of gain and limiter at most
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,36 @@ async def _loudness(ctx: StageContext, name: str) -> float | None:
 
 
 async def normalise(ctx: StageContext) -> None:
-    """`PREMIX` brought to -14 LUFS in `MIX`."""
+    """`PREMIX` brought to -14 LUFS in `MIX`.
+
+    Gain and the limiter are applied, the result measured, and the gain corrected until it
+    lands within `TOLERANCE_LU` (at most `ATTEMPTS` passes). The limiter takes more the more
+    gain it gets, so after the first correction the next gain follows the line through the
+    last two (gain, loudness) points instead of assuming one dB of gain is one dB of loudness.
+    """
     measured = await _loudness(ctx, PREMIX)
     if measured is None:
         ctx.warn("the mix is silent; its loudness was left as it is")
     gain = 0.0 if measured is None else TARGET_LUFS - measured
-    for attempt in range(2):
+    tried: list[tuple[float, float]] = []
+    for attempt in range(ATTEMPTS):
         with atomic_output(ctx.path(MIX)) as part:
             await _ffmpeg(ctx, commands.loudness_apply_args(PREMIX, gain, str(part)))
-        if measured is None or attempt == 1:
+        if measured is None or attempt == ATTEMPTS - 1:
             return
         result = await _loudness(ctx, MIX)
         if result is None or abs(result - TARGET_LUFS) <= TOLERANCE_LU:
             return
-        gain += TARGET_LUFS - result
+        tried.append((gain, result))
+        gain = _next_gain(tried)
+
+
+def _next_gain(tried: list[tuple[float, float]]) -> float:
+    """The gain expected to land on the target, from the passes so far."""
+    gain, result = tried[-1]
+    slope = 1.0
+    if len(tried) >= 2:
+        (g0, r0), (g1, r1) = tried[-2], tried[-1]
+        if abs(g1 - g0) > 1e-6:
+            slope = min(1.0, max(0.25, (r1 - r0) / (g1 - g0)))
+    return gain + min(12.0, (TARGET_LUFS - result) / slope)
