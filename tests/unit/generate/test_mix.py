@@ -62,7 +62,7 @@ async def test_a_35_s_track_fills_a_95_s_video(tmp_path: Path) -> None:
     bed_alone = between(level, JOINS[0] - 1.8, JOINS[0] + 2.0)
     assert np.mean(between(level, 0, 0.5)) < np.mean(bed_alone) - 6  # faded in
     assert np.mean(between(level, SECONDS - 0.5, SECONDS)) < np.mean(bed_alone) - 6  # out
-    assert abs(loudness(work / MIX) - (-14.0)) <= 1.0
+    assert abs(loudness(work / MIX) - (-14.0)) <= 0.35  # the issue asks +/- 1; normalise aims 0.3
 
 
 @pytest.mark.anyio
