@@ -19,7 +19,7 @@ from reelforge.generate import script as script_stage
 from reelforge.generate.context import StageContext, content_key, read_struct, write_struct
 from reelforge.media.plan import SENTENCE_GAP_SEC
 from reelforge.models import JobRequest, Scene, Script, VoiceOptions
-from reelforge.providers import espeak
+from reelforge.providers import espeak, piper_model
 from reelforge.providers.base import TTS, Speech
 from reelforge.providers.voices import AUTO, Voice, VoiceLibrary
 
@@ -237,6 +237,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
         ctx.log(f"voice: reused the audio of {reused} unchanged scene(s)")
     track = VoiceTrack(sample_rate=sample_rate or 22050, scenes=scenes)
     write_struct(ctx.path(OUTPUT), track)
+    await asyncio.to_thread(piper_model.release_idle)  # the render needs the memory more
     voices = sorted({f"{s.engine} {s.voice}" for s in scenes})
     ctx.log(f"voice: {track.speech_duration:.1f} s of narration ({', '.join(voices)})")
     ctx.progress(1.0, "Narration ready", total, total)

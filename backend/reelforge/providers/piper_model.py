@@ -51,6 +51,7 @@ __all__ = [
     "load_config",
     "loaded_count",
     "release_all",
+    "release_idle",
     "speak",
 ]
 
@@ -372,16 +373,29 @@ def _arm_reaper() -> None:
 
 def _reap() -> None:
     global _reaper
-    now = time.monotonic()
+    release_idle(IDLE_SEC)
     with _models_lock:
-        for key, loaded in list(_models.items()):
-            if now - loaded.last_used >= IDLE_SEC and loaded.lock.acquire(blocking=False):
-                del _models[key]
-                loaded.lock.release()
         _reaper = None
         if _models:
             _arm_reaper()
-    _trim()
+
+
+def release_idle(idle_sec: float = 0.0) -> int:
+    """Drop the models unused for `idle_sec` and not speaking now; how many were dropped.
+
+    The voice stage calls it with 0 when it is done: a render needs its memory more than the
+    model, which loads again in about half a second."""
+    now = time.monotonic()
+    dropped = 0
+    with _models_lock:
+        for key, loaded in list(_models.items()):
+            if now - loaded.last_used >= idle_sec and loaded.lock.acquire(blocking=False):
+                del _models[key]
+                loaded.lock.release()
+                dropped += 1
+    if dropped:
+        _trim()
+    return dropped
 
 
 def forget(model: Path) -> None:
@@ -536,6 +550,7 @@ def speak(
             chunks.append(audio)
             offset += len(audio)
         loaded.last_used = time.monotonic()
+    _trim()  # the run's working memory, freed, goes back to the system
     audio = numpy.concatenate(chunks) if chunks else numpy.zeros(0, dtype=numpy.float32)
     if factor != 1.0 and len(audio):
         count = max(1, round(len(audio) / factor))

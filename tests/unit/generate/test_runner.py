@@ -14,6 +14,7 @@ from reelforge.generate import runner
 from reelforge.generate.context import StageContext
 from reelforge.media.ffmpeg import locate_ffmpeg
 from reelforge.models import JobRequest
+from reelforge.providers import piper_model
 
 
 @pytest.mark.anyio
@@ -35,6 +36,7 @@ async def test_voice_and_visuals_overlap(tmp_path: Path) -> None:
     voice_done = max(i for i, s in enumerate(stages) if s == "voice")
     visuals_started = stages.index("visuals")
     assert visuals_started < voice_done  # drawn while the narration was being spoken
+    assert piper_model.loaded_count() == 0  # the voice stage let its model go for the render
     checkpoint = json.loads((ctx.workdir / runner.CHECKPOINT).read_text())
     assert checkpoint["completed"] == list(runner.STAGE_NAMES)
 
