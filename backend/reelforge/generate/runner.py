@@ -145,13 +145,25 @@ async def run_pipeline(
         if len(group) == 1:
             await run_stage(group[0])
         else:
-            async with asyncio.TaskGroup() as tasks:  # one failing cancels the other
-                for stage in group:
-                    tasks.create_task(run_stage(stage))
+            await _side_by_side([run_stage(stage) for stage in group])
         before += sum(shares.values())
         if request.plan.stop_after in names:
             raise StopForReview
     return outputs(ctx.workdir)
+
+
+async def _side_by_side(work: list[Awaitable[None]]) -> None:
+    """Run `work` at once; the first to fail (or a cancellation) cancels the others and its
+    own exception is raised as it is (a TaskGroup would wrap it, and JobCancelled must reach
+    the job manager unwrapped)."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def outputs(workdir: Path) -> list[OutputFile]:

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from tests.support import small_request
 
+from reelforge.errors import JobCancelled
 from reelforge.generate import runner
 from reelforge.generate.context import StageContext
 from reelforge.media.ffmpeg import locate_ffmpeg
@@ -44,3 +45,20 @@ async def test_voice_and_visuals_overlap(tmp_path: Path) -> None:
     again: list[tuple[str, float, str]] = []
     await runner.run_pipeline(request, ctx, lambda s, p, m, *_: again.append((s, p, m)))
     assert all("reused from checkpoint" in m for _, _, m in again)
+
+
+@pytest.mark.anyio
+async def test_a_cancel_while_voice_and_visuals_run_is_a_cancellation(tmp_path: Path) -> None:
+    """JobCancelled from one of the two stages reaches the caller as itself (not wrapped in an
+    exception group), and the other stage is stopped."""
+    request = msgspec.convert(small_request(voice={"voice": "auto"}), JobRequest)
+    ctx = StageContext(workdir=tmp_path / "job", ffmpeg=locate_ffmpeg(), cache_dir=tmp_path)
+
+    def progress(stage: str, percent: float, message: str, *_: int | None) -> None:
+        if stage == "voice" and "Voicing scene" in message:
+            ctx.cancel.set()
+
+    with pytest.raises(JobCancelled):
+        await runner.run_pipeline(request, ctx, progress)
+    checkpoint = json.loads((ctx.workdir / runner.CHECKPOINT).read_text())
+    assert "voice" not in checkpoint["completed"]
