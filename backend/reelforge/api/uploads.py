@@ -93,25 +93,11 @@ async def receive_upload(
     broken or cut-off body, client gone), VALIDATION_FAILED (no file in `field`),
     MEDIA_UNREADABLE (empty file), DISK_FULL. Nothing is left on disk after a failure.
     """
-    boundary = _boundary(request.headers.get("content-type", ""))
-    declared = _declared_length(request)
-    if declared is not None and declared > max_bytes + HEADROOM:
-        raise _too_large(max_bytes)
-    try:
-        parser = multipart.PushMultipartParser(
-            boundary, content_length=-1 if declared is None else declared
-        )
-    except multipart.MultipartError as exc:
-        raise ReelforgeError("MALFORMED_UPLOAD", f"bad multipart boundary: {exc}") from None
-    with atomic_output(dest) as part_path:
-        saved = await _save(request, parser, {field: part_path}, max_bytes=max_bytes)
-        part = _checked(saved.found, field)
-    return ReceivedFile(
-        path=dest,
-        filename=safe_filename(part.filename),
-        content_type=part.content_type,
-        size=part.size,
-    )
+    form = await receive_form(request, {field: dest}, max_bytes=max_bytes)
+    received = form.files.get(field)
+    if received is None:
+        raise _missing(field)
+    return received
 
 
 @dataclass(frozen=True)
@@ -192,13 +178,15 @@ def _too_large(max_bytes: int) -> ReelforgeError:
     )
 
 
-def _checked(part: _FilePart | None, field: str) -> _FilePart:
-    if part is None:
-        raise ReelforgeError(
-            "VALIDATION_FAILED",
-            f"{field}: no file was sent",
-            errors=[{"field": field, "message": "a file is required (a part with a filename)"}],
-        )
+def _missing(field: str) -> ReelforgeError:
+    return ReelforgeError(
+        "VALIDATION_FAILED",
+        f"{field}: no file was sent",
+        errors=[{"field": field, "message": "a file is required (a part with a filename)"}],
+    )
+
+
+def _checked(part: _FilePart, field: str) -> _FilePart:
     if part.size == 0:
         raise ReelforgeError("MEDIA_UNREADABLE", "the file is empty")
     return part
