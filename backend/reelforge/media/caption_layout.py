@@ -23,41 +23,21 @@ from dataclasses import dataclass
 from PIL import ImageFont, features
 
 from reelforge.media.fonts import Choice, Font, bundled, caption_font, caption_runs, em_pixels
+from reelforge.media.linebreak import NO_END, NO_START, is_cjk
 
 __all__ = ["PHRASE_END", "Layout", "Measure", "Piece", "fit", "pieces"]
 
-# Kinsoku: characters that may not start a line, and that may not end one.
-_NO_START = frozenset(
-    "、。，．,.!?！？)）]］}｝〕〉》」』】〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ"  # noqa: RUF001
-    "々〻‐゠–〜～：；:;・…‥"  # noqa: RUF001
-)
-_NO_END = frozenset("([｛〔〈《「『【〘〖〝‘“｟«（［")  # noqa: RUF001
 # What ends a phrase: the best place for a line break (and where pop's groups end).
 PHRASE_END = frozenset(',.;:!?…—–)]"”’»、。，．！？；：」』）،؛؟।')  # noqa: RUF001
 _MID_PHRASE = 0.05  # what a break inside a phrase costs, against lines' squared widths
 _MOST_BALANCED = 400  # more pieces than this (a pathological token cut up) are set greedily
 
 
-def _is_cjk(char: str) -> bool:
-    """Han, kana and CJK punctuation: a line may break before and after each (Hangul is not
-    here: Korean puts spaces between words)."""
-    code = ord(char)
-    if 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-        return False
-    return (
-        0x2E80 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFE30 <= code <= 0xFE4F
-        or 0xFF00 <= code <= 0xFFEF
-        or 0x20000 <= code <= 0x3FFFF
-    )
-
-
 def _glued(before: str, char: str) -> bool:
     category = unicodedata.category(char)
     return (
-        char in _NO_START
-        or before in _NO_END
+        char in NO_START
+        or before in NO_END
         or category.startswith("M")
         or category == "Cf"
         or before == "\u200d"
@@ -140,7 +120,7 @@ def pieces(text: str, words: list[tuple[int, int]] | None = None) -> list[Piece]
             start = k
         elif (
             not inside[k]
-            and (_is_cjk(char) or _is_cjk(text[k - 1]))
+            and (is_cjk(char) or is_cjk(text[k - 1]))
             and not _glued(text[k - 1], char)
         ):
             out.append(Piece(start, k))
@@ -226,7 +206,7 @@ def _clusters(text: str, piece: Piece) -> list[Piece]:
     """A piece cut into its characters, each with its combining marks and joiners."""
     out: list[Piece] = []
     for k in range(piece.start, piece.end):
-        if out and _glued(text[k - 1], text[k]) and text[k] not in _NO_START:
+        if out and _glued(text[k - 1], text[k]) and text[k] not in NO_START:
             out[-1] = Piece(out[-1].start, k + 1)
         else:
             out.append(Piece(k, k + 1))

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reelforge.media.linebreak import NO_END, NO_START, is_cjk
 from reelforge.slides.fonts import FontSet
 
 __all__ = [
@@ -30,30 +31,7 @@ __all__ = [
 ]
 
 ELLIPSIS = "…"
-# Kinsoku: characters that may not start a line, and that may not end one.
-_NO_START = frozenset(
-    "、。，．,.!?！？)）]］}｝〕〉》」』】〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ"  # noqa: RUF001
-    "々〻‐゠–〜～：；:;・…‥"  # noqa: RUF001
-)
-_NO_END = frozenset("([｛〔〈《「『【〘〖〝‘“｟«（［")  # noqa: RUF001
 _BREAK_AFTER = frozenset("-/\u2013\u2014")  # hyphen, slash, en dash, em dash
-
-
-def _is_cjk(char: str) -> bool:
-    """Han, kana and CJK punctuation: a line may break before and after each of them.
-
-    Hangul is not here: Korean puts spaces between words and breaks at them.
-    """
-    code = ord(char)
-    if 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-        return False
-    return (
-        0x2E80 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFE30 <= code <= 0xFE4F
-        or 0xFF00 <= code <= 0xFFEF
-        or 0x20000 <= code <= 0x3FFFF
-    )
 
 
 def _split_word(word: str) -> list[str]:
@@ -66,12 +44,12 @@ def _split_word(word: str) -> list[str]:
             current = char
             continue
         glue = (
-            char in _NO_START
-            or current[-1] in _NO_END
+            char in NO_START
+            or current[-1] in NO_END
             or unicodedata.category(char).startswith("M")
             or unicodedata.category(char) == "Cf"
         )
-        cjk_boundary = _is_cjk(char) or _is_cjk(current[-1])
+        cjk_boundary = is_cjk(char) or is_cjk(current[-1])
         hyphen_break = current[-1] in _BREAK_AFTER and len(current) > 1 and char.isalnum()
         if not glue and (cjk_boundary or hyphen_break):
             pieces.append(current)
