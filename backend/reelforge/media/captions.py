@@ -25,7 +25,7 @@ from typing import get_args
 import msgspec
 
 from reelforge.media.caption_layout import PHRASE_END, Layout, Measure, fit, pieces
-from reelforge.media.filtergraph import option_value
+from reelforge.media.filtergraph import subtitles_filter
 from reelforge.media.fonts import ass_font_runs, caption_font, caption_runs
 from reelforge.models import CaptionStyle
 
@@ -416,12 +416,6 @@ def to_ass(
         for start, end, body in _events(cue, style, writer)
     )
     return header + events
-
-
-def subtitles_filter(ass_file: str, fonts_dir: str | None) -> str:
-    """The libass filter that burns an ASS file in, with only `fonts_dir`'s fonts to choose."""
-    graph = f"subtitles=filename={option_value(ass_file)}"
-    return graph + (f":fontsdir={option_value(fonts_dir)}" if fonts_dir else "")
 
 
 def caption_frame_args(

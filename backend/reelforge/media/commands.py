@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from reelforge.media.filtergraph import option_value
+from reelforge.media.filtergraph import subtitles_filter
 from reelforge.media.music import ENVELOPE_RATE, BedPlan
 from reelforge.media.plan import Chunk, RenderPlan
 
@@ -81,10 +81,7 @@ def chunk_filtergraph(plan: RenderPlan, chunk: Chunk) -> str:
         parts.append(f"fade=t=in:s=0:n={fade}")
         parts.append(f"fade=t=out:s={chunk.frames - fade}:n={fade}")
     if chunk.captions:
-        subtitle = f"subtitles=filename={option_value(chunk.captions)}"
-        if plan.fonts_dir:
-            subtitle += f":fontsdir={option_value(plan.fonts_dir)}"
-        parts.append(subtitle)
+        parts.append(subtitles_filter(chunk.captions, plan.fonts_dir))
     parts.append("format=yuv420p")
     return graph + ",".join(parts) + "[v]"
 

@@ -33,3 +33,9 @@ def option_value(value: str) -> str:
 def concat_list_entry(name: str) -> str:
     """One `file '...'` line of a concat-demuxer list, quoting any name safely."""
     return "file '" + name.replace("'", "'\\''") + "'"
+
+
+def subtitles_filter(ass_file: str, fonts_dir: str | None) -> str:
+    """The libass filter that burns an ASS file in, with only `fonts_dir`'s fonts to choose."""
+    graph = f"subtitles=filename={option_value(ass_file)}"
+    return graph + (f":fontsdir={option_value(fonts_dir)}" if fonts_dir else "")
