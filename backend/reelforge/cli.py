@@ -336,6 +336,7 @@ def demo_document() -> Path:
 async def _doctor(data_dir: Path) -> int:
     from reelforge.media.encoders import probe_capabilities
     from reelforge.providers import espeak
+    from reelforge.providers.voices import VoiceLibrary
 
     print(f"reelforge {__version__}")
     print(f"data dir: {data_dir}")
@@ -356,6 +357,14 @@ async def _doctor(data_dir: Path) -> int:
     voices = espeak.list_voices()
     english = [v.id for v in voices if v.language.startswith("en")]
     print(f"voices: {len(voices)} espeak-ng voices; English: {', '.join(english[:8])}")
+    library = VoiceLibrary(Paths(data_dir).voices, Paths(data_dir).cache)
+    for voice in library.piper_voices():
+        try:
+            speech = await asyncio.to_thread(library.speak, voice, "Ready.", rate=175, pitch=50)
+            state = f"speaks ({speech.sample_rate} Hz)"
+        except ReelforgeError as exc:
+            state = f"CANNOT SPEAK ({exc.detail})"
+        print(f"  voice {voice.id:<30} {'built in' if voice.builtin else 'imported'}, {state}")
     return 0 if not missing else 1
 
 
