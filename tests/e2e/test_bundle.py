@@ -206,6 +206,7 @@ def test_bundle_cli_doctor(bundle: Path, tmp_path: Path) -> None:
     assert f"at {bundle.parent / '_internal'}" in result.stdout  # the bundled FFmpeg
     assert "encoder libx264" in result.stdout and "filters: all present" in result.stdout
     assert "en-us" in result.stdout.lower()
+    assert "voice piper:en_US-joe-medium" in result.stdout and "speaks (22050 Hz)" in result.stdout
 
 
 def test_bundle_exits_when_the_shell_goes_away(launched: Server) -> None:

@@ -62,6 +62,7 @@ def test_doctor(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "encoder libx264" in result.stdout and "filters: all present" in result.stdout
     assert "en-us" in result.stdout.lower()
+    assert "voice piper:en_US-joe-medium" in result.stdout and "speaks (22050 Hz)" in result.stdout
 
 
 NOTES = """\
