@@ -118,3 +118,17 @@ T = TypeVar("T")
 
 def read_struct(path: Path, type_: type[T]) -> T:
     return msgspec.json.decode(path.read_bytes(), type=type_)
+
+
+async def side_by_side(work: list[Awaitable[None]]) -> None:
+    """Run `work` at once; the first to fail (or a cancellation) cancels the others, waits for
+    them, and its own exception is raised as it is (a TaskGroup would wrap it in an exception
+    group, and JobCancelled must reach the job manager unwrapped)."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

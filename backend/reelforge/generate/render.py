@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reelforge.files import atomic_output
 from reelforge.generate import compose as compose_stage
-from reelforge.generate.context import StageContext, read_struct, write_atomic
+from reelforge.generate.context import StageContext, read_struct, side_by_side, write_atomic
 from reelforge.generate.mix import AUDIO, mix_audio
 from reelforge.media import commands
 from reelforge.media.ffmpeg import run_ffmpeg
@@ -80,15 +80,7 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
 
     # Two scenes that look exactly alike share one file: render it once.
     first_of = {chunk.output: i for i, chunk in reversed(list(enumerate(plan.chunks)))}
-    tasks = [asyncio.create_task(render_chunk(i)) for i in sorted(first_of.values())]
-    tasks.append(asyncio.create_task(soundtrack()))
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    await side_by_side([*(render_chunk(i) for i in sorted(first_of.values())), soundtrack()])
 
     listing = "\n".join(concat_list_entry(Path(c.output).name) for c in plan.chunks) + "\n"
     write_atomic(ctx.path(plan.concat_list), listing.encode())

@@ -10,7 +10,6 @@ and the CLI both call it with their own progress callback.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ import msgspec
 
 from reelforge.errors import StopForReview
 from reelforge.generate import compose, render, script, visuals, voice
-from reelforge.generate.context import StageContext, write_struct
+from reelforge.generate.context import StageContext, side_by_side, write_struct
 from reelforge.models import JobRequest, RegeneratePlan
 
 CHECKPOINT = "checkpoint.json"
@@ -145,25 +144,11 @@ async def run_pipeline(
         if len(group) == 1:
             await run_stage(group[0])
         else:
-            await _side_by_side([run_stage(stage) for stage in group])
+            await side_by_side([run_stage(stage) for stage in group])
         before += sum(shares.values())
         if request.plan.stop_after in names:
             raise StopForReview
     return outputs(ctx.workdir)
-
-
-async def _side_by_side(work: list[Awaitable[None]]) -> None:
-    """Run `work` at once; the first to fail (or a cancellation) cancels the others and its
-    own exception is raised as it is (a TaskGroup would wrap it, and JobCancelled must reach
-    the job manager unwrapped)."""
-    tasks = [asyncio.ensure_future(item) for item in work]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def outputs(workdir: Path) -> list[OutputFile]:
