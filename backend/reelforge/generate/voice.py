@@ -87,10 +87,18 @@ class Speaker:
     load hands over to espeak-ng for the rest of the job, with a VOICE_FALLBACK warning."""
 
     def __init__(
-        self, opts: VoiceOptions, offline: Voice, library: VoiceLibrary, ctx: StageContext
+        self,
+        opts: VoiceOptions,
+        offline: Voice,
+        library: VoiceLibrary,
+        ctx: StageContext,
+        provider_voice: str | None = None,
     ):
         self.opts = opts
         self.voice = offline
+        # The name a cloud provider gets: `voice.voice` when it is none of ours ("alloy"),
+        # else None (the provider's default voice).
+        self.provider_voice = provider_voice
         self.library = library
         self.ctx = ctx
         self.engine: str = offline.engine  # who spoke last: piper, espeak or a provider
@@ -98,13 +106,11 @@ class Speaker:
     @classmethod
     async def create(cls, opts: VoiceOptions, language: str, ctx: StageContext) -> Speaker:
         library = ctx.voice_library()
-        spec = opts.voice
-        if ctx.ai.wants("tts"):
-            # The provider's own voice name when it is not one of ours.
-            known = await asyncio.to_thread(_known, library, spec, language)
-            spec = spec if known else AUTO
+        spec, provider_voice = opts.voice, None
+        if ctx.ai.wants("tts") and not await asyncio.to_thread(_known, library, spec, language):
+            spec, provider_voice = AUTO, opts.voice
         voice = await asyncio.to_thread(library.resolve, spec, language)
-        return cls(opts, voice, library, ctx)
+        return cls(opts, voice, library, ctx, provider_voice)
 
     @property
     def identity(self) -> str:
@@ -113,11 +119,9 @@ class Speaker:
         return current.name if not current.offline else self.voice.id
 
     async def __call__(self, sentence: str) -> Speech:
-        provider_voice = None if self.opts.voice in (AUTO, self.voice.id) else self.opts.voice
-
         async def with_tts(tts: TTS) -> Speech:
             self.engine = self.ctx.ai.current("tts").name
-            return await tts.synthesize(sentence, voice=provider_voice, rate=self.opts.rate)
+            return await tts.synthesize(sentence, voice=self.provider_voice, rate=self.opts.rate)
 
         return await self.ctx.ai.run("tts", "speech", with_tts, lambda: self._offline(sentence))
 
