@@ -68,6 +68,7 @@ from reelforge.jobs.manager import (
 from reelforge.media.ffmpeg import kill_all
 from reelforge.providers.chain import Resolver
 from reelforge.providers.detect import LocalDetector
+from reelforge.providers.voices import VoiceLibrary
 from reelforge.services import FfmpegFinder, Services
 from reelforge.store.ai_log import AiLog
 from reelforge.store.db import Database
@@ -106,6 +107,7 @@ def create_app(
         # server is garbage (documents live in the database).
         for leftover in paths.documents.glob("*.upload*"):
             leftover.unlink(missing_ok=True)
+        VoiceLibrary(paths.voices, paths.cache).remove_leftovers()  # likewise voice imports
         db = await Database.open(paths.db)
         repo = Repository(db)
         hub = EventHub(repo)

@@ -295,6 +295,21 @@ class VoiceLibrary:
         assert found is not None
         return found
 
+    def remove_leftovers(self) -> int:
+        """Delete what a killed server left half-done: staged imports, half-deleted voices and
+        uploads still arriving (none of them is listed). Run at start-up; returns how many."""
+        if self.imported_dir is None or not self.imported_dir.is_dir():
+            return 0
+        removed = 0
+        for entry in self.imported_dir.iterdir():
+            if entry.name.startswith((".import-", ".deleted-", ".incoming")):
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def delete(self, voice_id: str) -> None:
         voice = self.get(voice_id)
         if voice is None:

@@ -118,3 +118,17 @@ def test_refused_and_deleted_voices_leave_no_model_copy(
     assert len(list(copies.glob("*.onnx"))) == 1
     library.delete(voice.id)
     assert list(copies.glob("*.onnx")) == []
+
+
+def test_leftovers_of_a_killed_import_are_removed(library: VoiceLibrary, tmp_path: Path) -> None:
+    kept = library.import_voice(*_download(tmp_path), "kept")
+    assert library.imported_dir is not None
+    staged = library.imported_dir / ".import-0123"
+    staged.mkdir()
+    (staged / "model.onnx").write_bytes(b"half")
+    (library.imported_dir / ".deleted-4567").mkdir()
+    (library.imported_dir / ".incoming").mkdir()
+    (library.imported_dir / ".incoming" / "x.onnx.part").write_bytes(b"half")
+    assert library.remove_leftovers() == 3
+    assert [p.name for p in library.imported_dir.iterdir()] == ["kept"]
+    assert [v.id for v in library.imported()] == [kept.id]
