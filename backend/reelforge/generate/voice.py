@@ -220,6 +220,10 @@ async def run(request: JobRequest, ctx: StageContext) -> None:
                 continue
         samples, rate, timings = await _voice_scene(scene, speaker, sample_rate, ctx)
         sample_rate = rate
+        # Named by the voice that really spoke: after a fallback, the audio must not pass for
+        # the voice that failed (a rerun with that voice repaired would reuse it).
+        key = audio_key(scene, opts, ctx.ai.current("tts").name, speaker.identity)
+        name, timing_name = f"voice/{key}.wav", f"voice/{key}.json"
         ctx.path(name).parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(espeak.write_wav, ctx.path(name), samples, rate)
         duration = len(samples) / rate
