@@ -13,7 +13,8 @@ import asyncio
 import time
 from pathlib import Path
 
-from reelforge.config import Paths, resolve_data_dir
+import platformdirs
+
 from reelforge.providers import piper_model
 from reelforge.providers.base import Check, ProviderConfig, ProviderError
 from reelforge.providers.espeak import Speech
@@ -28,8 +29,9 @@ class Piper:
     def __init__(self, config: ProviderConfig, cache_dir: Path | None = None) -> None:
         self.config = config
         self.name = config.name
-        # Where the model's copy with its duration output goes (see piper_model).
-        self.cache_dir = cache_dir or Paths(resolve_data_dir()).cache
+        # Where the model's copy with its duration output goes (see piper_model): the user's
+        # cache dir, as this provider is built from settings alone, without a data dir.
+        self.cache_dir = cache_dir or Path(platformdirs.user_cache_dir("reelforge", False))
         model = self._voice_model()
         self.model = config.model or (model.name.removesuffix(".onnx") if model else "piper")
 
